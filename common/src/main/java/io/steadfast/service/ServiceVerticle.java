@@ -1,0 +1,149 @@
+package io.steadfast.service;
+
+import io.steadfast.api.NodeApi;
+import io.steadfast.api.NodeApi.ServiceHealth;
+import io.steadfast.api.ServiceName;
+import io.steadfast.bus.BadMessageException;
+import io.steadfast.bus.ErrorCode;
+import io.steadfast.bus.Fields;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Base of every service verticle: wires the bus, answers {@code health}, and turns bad input into failure replies.
+ * A verticle stays thin: it parses, delegates to a plain class, and replies.
+ *
+ * <p>Contract for garbage: a request whose body does not parse gets {@link ErrorCode#BAD_MESSAGE} with the reason,
+ * a publication that does not parse is logged and counted; neither changes anything nor stops the service.
+ */
+public abstract class ServiceVerticle extends VerticleBase {
+    private final Logger log = LoggerFactory.getLogger(getClass());
+    protected final ServiceName name;
+    protected final ServiceContext ctx;
+    private final List<Future<Void>> registrations = new ArrayList<>();
+    private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+    private final AtomicLong badMessages = new AtomicLong();
+
+    protected ServiceVerticle(ServiceName name, ServiceContext ctx) {
+        this.name = name;
+        this.ctx = ctx;
+    }
+
+    @Override
+    public final Future<?> start() {
+        serve(NodeApi.health(ctx.nodeName(), name), json -> json, ignored -> Future.succeededFuture(health().toJson()));
+        return startService()
+                .compose(v -> Future.all(registrations))
+                .onSuccess(v -> log.info("{} service started on {}", name.id(), ctx.nodeName()));
+    }
+
+    @Override
+    public final Future<?> stop() {
+        return stopService().onComplete(ar -> log.info("{} service stopped", name.id()));
+    }
+
+    /** Registers consumers and timers; completes when the service is ready. */
+    protected abstract Future<?> startService();
+
+    protected Future<?> stopService() {
+        return Future.succeededFuture();
+    }
+
+    /** Health as other nodes and the console see it; override {@link #healthDetails()} to add facts. */
+    protected ServiceHealth health() {
+        JsonObject details = healthDetails().put("badMessages", badMessages.get());
+        return new ServiceHealth(ctx.nodeName(), name, true, "", details);
+    }
+
+    protected JsonObject healthDetails() {
+        return new JsonObject();
+    }
+
+    public long badMessages() {
+        return badMessages.get();
+    }
+
+    /**
+     * Answers requests on {@code address}: the body is parsed by {@code parse} (which throws
+     * {@link BadMessageException} on garbage), handled, and the JSON result is the reply.
+     */
+    protected <T> void serve(String address, Function<JsonObject, T> parse, Function<T, Future<JsonObject>> handler) {
+        MessageConsumer<Object> consumer = vertx.eventBus().consumer(address, msg -> {
+            T request;
+            try {
+                request = parse.apply(Fields.object(msg.body()));
+            } catch (RuntimeException e) { // any parse failure is the sender's fault, never ours
+                rejected(address, msg, e);
+                return;
+            }
+            Future<JsonObject> reply;
+            try {
+                reply = handler.apply(request);
+            } catch (RuntimeException e) {
+                reply = Future.failedFuture(e);
+            }
+            reply.onSuccess(msg::reply).onFailure(e -> fail(address, msg, e));
+        });
+        track(consumer);
+    }
+
+    /** Receives publications on {@code address}; a publication that does not parse is logged and counted. */
+    protected <T> void subscribe(String address, Function<JsonObject, T> parse, Consumer<T> handler) {
+        MessageConsumer<Object> consumer = vertx.eventBus().consumer(address, msg -> {
+            T event;
+            try {
+                event = parse.apply(Fields.object(msg.body()));
+            } catch (RuntimeException e) {
+                badMessages.incrementAndGet();
+                log.warn("ignored a bad message on {}: {}", address, e.getMessage());
+                return;
+            }
+            try {
+                handler.accept(event);
+            } catch (RuntimeException e) {
+                log.error("handling a message on {} failed", address, e);
+            }
+        });
+        track(consumer);
+    }
+
+    /** Runs blocking work (commands, files) on a worker thread, never on the event loop. */
+    protected <R> Future<R> blocking(Callable<R> work) {
+        return vertx.executeBlocking(work, false);
+    }
+
+    private void track(MessageConsumer<?> consumer) {
+        consumers.add(consumer);
+        registrations.add(consumer.completion());
+    }
+
+    private void rejected(String address, Message<Object> msg, RuntimeException e) {
+        badMessages.incrementAndGet();
+        log.warn("rejected a bad request on {}: {}", address, e.getMessage());
+        msg.fail(ErrorCode.BAD_MESSAGE.code(), e.getMessage());
+    }
+
+    private void fail(String address, Message<Object> msg, Throwable e) {
+        if (e instanceof ServiceException se) {
+            log.info("request on {} refused: {}", address, se.getMessage());
+            msg.fail(se.code().code(), se.getMessage());
+        } else if (e instanceof BadMessageException) {
+            rejected(address, msg, (BadMessageException) e);
+        } else {
+            log.error("request on {} failed", address, e);
+            msg.fail(ErrorCode.INTERNAL.code(), String.valueOf(e.getMessage()));
+        }
+    }
+}

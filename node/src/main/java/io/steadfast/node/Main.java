@@ -1,0 +1,38 @@
+package io.steadfast.node;
+
+import io.steadfast.node.cli.ConfigTestCommand;
+import io.steadfast.node.cli.DemoCommand;
+import io.steadfast.node.cli.NodeCommand;
+import io.steadfast.node.cli.StateCommand;
+import io.steadfast.node.cli.SvcCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code steadfast} command line. */
+@Command(name = "steadfast", mixinStandardHelpOptions = true, version = "steadfast 0.1.0",
+        description = "Software-only high availability for Linux services.",
+        subcommands = {NodeCommand.class, SvcCommand.class, ConfigTestCommand.class, StateCommand.class,
+                DemoCommand.class})
+public final class Main implements Runnable {
+    /** Usage errors (sysexits EX_USAGE), as the interface promises. */
+    public static final int EXIT_USAGE = 64;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler((ex, argv) -> {
+            ex.getCommandLine().getErr().println("steadfast: " + ex.getMessage()
+                    + " (see: steadfast " + ex.getCommandLine().getCommandName() + " --help)");
+            return EXIT_USAGE;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required");
+    }
+}
