@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class Lab implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Lab.class);
     private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+    private static final Duration EXEC_WAIT = Duration.ofSeconds(5);
 
     /** Fixed, locally administered bridge MACs (see {@link #switchScript()}). */
     private static final String[] BRIDGE_MAC = {"06:5f:5f:00:00:01", "06:5f:5f:00:00:02"};
@@ -245,16 +246,19 @@ public final class Lab implements AutoCloseable {
         return l;
     }
 
-    LabProcess register(ProcessBuilder pb, String ns, List<String> argv, Path log) throws IOException {
+    LabProcess register(ProcessBuilder pb, String ns, List<String> argv, Path log, List<List<String>> launchers)
+            throws IOException {
+        LabProcess p;
         synchronized (processes) {
             if (closed) {
                 throw new LabException("lab " + prefix() + " is closed");
             }
-            LabProcess p = new LabProcess(pb.start(), ns, argv, log);
+            p = new LabProcess(pb.start(), ns, argv, log);
             processes.add(p);
-            LOG.debug("started pid {} in {}: {}", p.pid(), ns, argv);
-            return p;
         }
+        p.awaitExec(launchers, EXEC_WAIT);
+        LOG.debug("started pid {} in {}: {}", p.pid(), ns, argv);
+        return p;
     }
 
     // ---- teardown ------------------------------------------------------------------------------------
@@ -284,10 +288,11 @@ public final class Lab implements AutoCloseable {
         synchronized (created) {
             toDelete = new ArrayList<>(created);
         }
+        int deleted = 0;
         // hosts first, switch last (reverse creation order)
         for (String ns : toDelete.reversed()) {
             try {
-                deleteNamespace(ns);
+                deleted += deleteNamespace(ns) ? 1 : 0;
                 created.remove(ns);
             } catch (RuntimeException e) {
                 errors.add(e);
@@ -302,8 +307,8 @@ public final class Lab implements AutoCloseable {
             LabException ex = new LabException("lab " + prefix() + " cleanup incomplete: " + errors.get(0).getMessage());
             errors.forEach(ex::addSuppressed);
             throw ex;
-        } else if (!toDelete.isEmpty()) {
-            LOG.info("lab {} removed ({} namespaces)", prefix(), toDelete.size());
+        } else if (deleted > 0) {
+            LOG.info("lab {} removed ({} namespaces)", prefix(), deleted);
         }
     }
 
@@ -320,7 +325,7 @@ public final class Lab implements AutoCloseable {
      * name: the namespace (and its veths and bridge) lives on, invisible to {@code ip netns list}, while any
      * process is still inside it. So the namespace is emptied first.
      */
-    private static void deleteNamespace(String ns) {
+    private static boolean deleteNamespace(String ns) {
         ExecResult pids = Net.exec(Net.DEFAULT_TIMEOUT, List.of("ip", "netns", "pids", ns));
         if (pids.ok()) {
             List<ProcessHandle> left = pids.stdout().lines().map(String::strip).filter(s -> s.matches("\\d+"))
@@ -338,9 +343,10 @@ public final class Lab implements AutoCloseable {
                 }
             }
         } else if (!isNamespaceListed(ns)) {
-            return; // already gone
+            return false; // already gone (e.g. removed by destroy() from another process)
         }
         Net.run(Net.DEFAULT_TIMEOUT, List.of("ip", "netns", "del", ns));
+        return true;
     }
 
     private static boolean isNamespaceListed(String ns) {
@@ -371,8 +377,9 @@ public final class Lab implements AutoCloseable {
         List<String> removed = new ArrayList<>();
         for (String ns : ordered) {
             try {
-                deleteNamespace(ns);
-                removed.add(ns);
+                if (deleteNamespace(ns)) {
+                    removed.add(ns);
+                }
             } catch (RuntimeException e) {
                 errors.add(e);
             }

@@ -104,7 +104,8 @@ public abstract sealed class LabHost permits LabNode, LabClient {
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.environment().putAll(env);
-            return lab.register(pb, namespace, full, logFile);
+            return lab.register(pb, namespace, full, logFile,
+                    List.of(List.of("ip", "netns", "exec", namespace), wrapperArgv));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + full, e);
         }

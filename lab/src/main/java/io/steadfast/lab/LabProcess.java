@@ -34,6 +34,42 @@ public final class LabProcess {
         this.logFile = logFile;
     }
 
+    /**
+     * Waits until the launcher chain ({@code ip netns exec NS} then the wrapper, if any) has exec'd the program.
+     * Right after spawn the PID still runs {@code ip} (comm "ip", root network namespace): a signal or a
+     * {@code /proc} check made then would hit the wrapper. Detected by {@code /proc/PID/cmdline} no longer
+     * starting with a launcher's argv.
+     */
+    void awaitExec(List<List<String>> launchers, Duration timeout) {
+        Path cmdline = Path.of("/proc", Long.toString(pid()), "cmdline");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (process.isAlive()) {
+            String cl;
+            try {
+                cl = Files.readString(cmdline);
+            } catch (IOException e) {
+                return; // exited
+            }
+            boolean launching = cl.isEmpty() || launchers.stream()
+                    .anyMatch(l -> !l.isEmpty() && cl.startsWith(String.join("\0", l) + "\0"));
+            if (!launching) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                Net.killTree(process.toHandle());
+                throw new LabException("pid " + pid() + " did not exec " + argv + " within " + timeout
+                        + " (a wrapper must exec, not fork)");
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LabException("interrupted", e);
+            }
+        }
+    }
+
+    /** The program's own PID (not a wrapper's): see the class comment. */
     public long pid() {
         return process.pid();
     }
