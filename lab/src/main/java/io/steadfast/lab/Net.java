@@ -132,14 +132,12 @@ public final class Net {
 
     // ---- convenience wrappers -------------------------------------------------------------------------
 
-    /** {@code ip -n NS args...} (or plain {@code ip args...} when {@code ns} is null — read-only use only). */
+    /**
+     * {@code ip -n NS args...}. The namespace is mandatory so that no lab helper can change the machine's own
+     * network namespace by accident.
+     */
     public static ExecResult ip(String ns, String... args) {
-        List<String> argv = new ArrayList<>();
-        argv.add("ip");
-        if (ns != null) {
-            argv.add("-n");
-            argv.add(ns);
-        }
+        List<String> argv = new ArrayList<>(List.of("ip", "-n", requireNs(ns)));
         argv.addAll(List.of(args));
         return run(DEFAULT_TIMEOUT, argv);
     }
@@ -153,7 +151,7 @@ public final class Net {
         if (lines.isEmpty()) {
             return;
         }
-        run(DEFAULT_TIMEOUT, List.of("ip", "-n", ns, "-batch", "-"), String.join("\n", lines) + "\n");
+        run(DEFAULT_TIMEOUT, List.of("ip", "-n", requireNs(ns), "-batch", "-"), String.join("\n", lines) + "\n");
     }
 
     /** Applies an nft script inside {@code ns} as one transaction ({@code ip netns exec NS nft -f -}). */

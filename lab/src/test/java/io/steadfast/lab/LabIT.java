@@ -157,15 +157,15 @@ class LabIT {
     @Test
     void failureInsideTheBlockStillCleansUp() {
         LabSpec spec = LabSpec.builder().nodes(1).build();
-        List<String>[] ns = new List[1];
+        java.util.concurrent.atomic.AtomicReference<List<String>> ns = new java.util.concurrent.atomic.AtomicReference<>();
         assertThatThrownBy(() -> {
             try (Lab lab = Lab.create(spec)) {
-                ns[0] = lab.namespaces();
+                ns.set(lab.namespaces());
                 lab.node(1).start(tmp.resolve("x.log"), Map.of(), "sleep", "600");
                 throw new IllegalStateException("boom");
             }
         }).hasMessage("boom");
-        assertThat(Lab.listNamespaces()).doesNotContainAnyElementsOf(ns[0]);
+        assertThat(Lab.listNamespaces()).doesNotContainAnyElementsOf(ns.get());
     }
 
     @Test
@@ -184,6 +184,7 @@ class LabIT {
     }
 
     @Test
+    @SuppressWarnings("try") // close() is called explicitly on purpose: it must be idempotent after destroy()
     void destroyFromAnotherProcessRemovesOnlyExactLabNames() {
         LabSpec spec = LabSpec.builder().nodes(2).clients(1).build();
         String other = spec.prefix() + "-x";
