@@ -25,7 +25,7 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.setParameterExceptionHandler((ex, argv) -> {
             ex.getCommandLine().getErr().println("steadfast: " + ex.getMessage()
-                    + " (see: steadfast " + ex.getCommandLine().getCommandName() + " --help)");
+                    + " (see: " + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
             return EXIT_USAGE;
         });
         return cli.execute(args);
