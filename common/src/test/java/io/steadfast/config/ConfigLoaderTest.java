@@ -277,6 +277,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void missingSectionIsReportedOnce() throws IOException {
+        assertThat(problems("""
+                modules:
+                  - name: db
+                    type: mirror
+                    nodes: [n1, n2]
+                """)).containsExactly(
+                at(1, 1, "missing required key \"cluster\""),
+                at(2, 5, "modules[0] (db): missing required key \"heartbeat\""));
+    }
+
+    @Test
     void yamlSyntaxError() throws IOException {
         assertThat(problems(BASE.replace("type: mirror", "type: mirror: x"))).containsExactly(
                 at(8, 17, "YAML syntax error: mapping values are not allowed here"));

@@ -88,10 +88,13 @@ public final class MapReader {
         return t == null ? null : t.getValueNode();
     }
 
-    /** Reports each absent key at this mapping's mark. */
+    /**
+     * Reports each absent key at this mapping's mark. Silent when the mapping itself is absent or not a
+     * mapping: that was reported once already, by the parent or the constructor.
+     */
     public void require(String... keys) {
         for (String k : keys) {
-            if (!wrongShape && !entries.containsKey(k)) {
+            if (node != null && !wrongShape && !entries.containsKey(k)) {
                 problems.add(node, ctx, "missing required key \"" + k + "\"");
             }
         }

@@ -374,7 +374,8 @@ public final class Phase2 {
         uses.add(new PortUse(c.bus().port(), null, new Object[] {"cluster", "bus", "port"}, "cluster.bus.port"));
         uses.add(new PortUse(c.bus().eventBusPort(), null, new Object[] {"cluster", "bus", "event_bus_port"},
                 "cluster.bus.event_bus_port"));
-        uses.add(new PortUse(c.console().port(), null, new Object[] {"cluster", "console", "port"}, "cluster.console.port"));
+        uses.add(new PortUse(c.console().port(), null, new Object[] {"cluster", "console", "port"},
+                "cluster.console.port"));
         for (int i = 0; i < config.modules().size(); i++) {
             ModuleConfig m = config.modules().get(i);
             Set<String> nodes = new LinkedHashSet<>(m.nodes());
