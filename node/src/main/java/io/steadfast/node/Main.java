@@ -22,7 +22,14 @@ public final class Main implements Runnable {
     }
 
     public static int run(String... args) {
+        return execute(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the CLI with the given output streams (tests). */
+    public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
         cli.setParameterExceptionHandler((ex, argv) -> {
             ex.getCommandLine().getErr().println("steadfast: " + ex.getMessage()
                     + " (see: " + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
