@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 import static io.steadfast.node.LabTesting.await;
@@ -50,10 +51,23 @@ class ClusterIT {
             assertThat(noticed).as("node1 notices node3's JVM is gone").isPresent();
             assertThat(LabCluster.nodesFullyUp(noticed.get())).isEqualTo(2);
 
-            // and node3 comes back into the same cluster when restarted
-            cluster.start("node3");
+            // node3 comes back split in two JVMs: five services in one agent, the console alone in another
+            cluster.start("node3", List.of("heartbeat", "replication", "vip", "checker", "lb-filter"));
+            cluster.startService("node3", "console");
             assertThat(await(FORM, POLL, () -> cluster.cluster("node1").filter(c -> LabCluster.nodesFullyUp(c) == 3)))
-                    .as("node3 rejoins").isPresent();
+                    .as("node3 rejoins with all six services").isPresent();
+            assertThat(cluster.console("node3", "/health")).as("node3's console alone answers for its node")
+                    .hasValueSatisfying(h -> assertThat(h.getBoolean("up")).isTrue());
+
+            // a service JVM that dies is seen as down by the others, and the node's health says so
+            cluster.agent("node3/console").kill9();
+            cluster.agent("node3").kill9();
+            cluster.start("node3", List.of("heartbeat", "vip"));
+            Optional<JsonObject> partial = await(FORM, POLL, () -> cluster.cluster("node1")
+                    .flatMap(c -> LabCluster.node(c, "node3")).filter(n -> n.getBoolean("up")
+                            && n.getJsonArray("services").stream().filter(s -> ((JsonObject) s).getBoolean("up")).count() == 2));
+            assertThat(partial).as("node1 sees exactly node3's two running services").isPresent();
+            assertThat(LabCluster.fullyUp(partial.get())).isFalse();
         }
     }
 }

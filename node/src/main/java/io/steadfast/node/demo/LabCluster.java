@@ -92,15 +92,32 @@ public final class LabCluster {
 
     /** Starts (or restarts, if its JVM is gone) the agent of one node; its log goes to {@code <dir>/<node>.log}. */
     public LabProcess start(String node) {
-        LabProcess old = agents.get(node);
+        return launch(node, node, List.of("node"));
+    }
+
+    /** The agent of one node running only the listed services ({@code --services}). */
+    public LabProcess start(String node, List<String> services) {
+        return launch(node, node, List.of("node", "--services", String.join(",", services)));
+    }
+
+    /** One service alone in its own JVM ({@code steadfast svc X}); key {@code node/service}. */
+    public LabProcess startService(String node, String service) {
+        return launch(node + "/" + service, node, List.of("svc", service));
+    }
+
+    private LabProcess launch(String key, String node, List<String> command) {
+        LabProcess old = agents.get(key);
         if (old != null && old.isAlive()) {
-            throw new IllegalStateException(node + "'s agent is still running (pid " + old.pid() + ")");
+            throw new IllegalStateException(key + " is still running (pid " + old.pid() + ")");
         }
-        LabNode n = lab.node(node);
-        LabProcess p = n.start(dir.resolve(node + ".log"), Map.of("STEADFAST_NO_BUILD", "1"), List.of("setsid"),
-                home.resolve("steadfast").toString(), "node", "--config", config.toString(), "--node", node,
-                "--state-dir", dir.resolve(node).resolve("state").toString());
-        agents.put(node, p);
+        List<String> argv = new java.util.ArrayList<>();
+        argv.add(home.resolve("steadfast").toString());
+        argv.addAll(command);
+        argv.addAll(List.of("--config", config.toString(), "--node", node,
+                "--state-dir", dir.resolve(node).resolve("state").toString()));
+        LabProcess p = lab.node(node).start(dir.resolve(key.replace('/', '-') + ".log"),
+                Map.of("STEADFAST_NO_BUILD", "1"), List.of("setsid"), argv.toArray(String[]::new));
+        agents.put(key, p);
         return p;
     }
 
@@ -108,8 +125,9 @@ public final class LabCluster {
         lab.nodes().forEach(n -> start(n.name()));
     }
 
-    public LabProcess agent(String node) {
-        return Optional.ofNullable(agents.get(node)).orElseThrow(() -> new IllegalArgumentException("no agent on " + node));
+    /** The JVM started for {@code key}: a node name, or {@code node/service} for a service alone. */
+    public LabProcess agent(String key) {
+        return Optional.ofNullable(agents.get(key)).orElseThrow(() -> new IllegalArgumentException("no agent " + key));
     }
 
     public Map<String, LabProcess> agents() {
