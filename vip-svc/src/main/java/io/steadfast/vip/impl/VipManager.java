@@ -17,7 +17,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -44,6 +43,7 @@ public final class VipManager {
     private final String node;
     private final CommandRunner runner;
     private final Duration timeout;
+    private final Map<String, List<Thread>> bursts = new java.util.concurrent.ConcurrentHashMap<>();
 
     public VipManager(String node, CommandRunner runner, Duration timeout) {
         this.node = node;
@@ -82,6 +82,7 @@ public final class VipManager {
     /** Makes the VIP absent. */
     public synchronized Change down(ModuleConfig m) {
         VipConfig vip = vipOf(m);
+        cancelAnnouncements(m.name());
         boolean changed = false;
         int prefix = m.isFarm() ? 32 : vip.addr().prefix();
         if (hasAddress(vip.iface(), vip.addr().address(), prefix)) {
@@ -115,22 +116,41 @@ public final class VipManager {
     }
 
     /**
-     * Gratuitous ARP burst for a mirror VIP: {@code arping -U -c N -i interval -I IF VIP} (iputils). The first
-     * packet leaves at once; the call returns after the burst.
+     * Gratuitous ARP burst for a mirror VIP: {@code count} runs of {@code arping -q -U -c 1 -I IF VIP} (iputils),
+     * one every {@code interval}, the first at once. iputils arping only takes whole seconds for {@code -i} and
+     * lingers a second after its last packet, so the burst is paced here, one process per packet, on virtual
+     * threads: the call returns at once and a takeover is not slowed down by its own announcement.
      */
     public void announce(ModuleConfig m) {
         VipConfig vip = vipOf(m);
         GarpConfig g = vip.garp();
-        if (g.count() <= 0) {
-            return;
+        cancelAnnouncements(m.name());
+        List<Thread> burst = new java.util.ArrayList<>();
+        List<String> argv = List.of("arping", "-q", "-U", "-c", "1", "-I", vip.iface(), vip.addr().address());
+        for (int i = 0; i < g.count(); i++) {
+            long delay = g.interval().toMillis() * i;
+            burst.add(Thread.ofVirtual().name("garp-" + m.name() + "-" + i).start(() -> {
+                try {
+                    Thread.sleep(delay);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                CommandResult r = runner.run(argv, timeout);
+                if (!r.ok()) {
+                    // the VIP is up; a lost announcement only slows clients down, it does not make the VIP wrong
+                    LOG.warn("{}: gratuitous ARP failed: {}", m.name(), r.describe());
+                }
+            }));
         }
-        String interval = String.format(Locale.ROOT, "%.3f", g.interval().toMillis() / 1000.0);
-        Duration bound = timeout.plus(g.interval().multipliedBy(g.count()));
-        CommandResult r = runner.run(List.of("arping", "-q", "-U", "-c", String.valueOf(g.count()), "-i", interval,
-                "-I", vip.iface(), vip.addr().address()), bound);
-        if (!r.ok()) {
-            // the VIP is up; a missing announcement only slows clients down, it does not make the VIP wrong
-            LOG.warn("{}: gratuitous ARP failed: {}", m.name(), r.describe());
+        bursts.put(m.name(), burst);
+    }
+
+    /** Stops the packets of a burst not sent yet (the VIP is going away). */
+    private void cancelAnnouncements(String module) {
+        List<Thread> burst = bursts.remove(module);
+        if (burst != null) {
+            burst.forEach(Thread::interrupt);
         }
     }
 
