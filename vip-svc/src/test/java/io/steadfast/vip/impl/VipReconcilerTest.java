@@ -115,6 +115,7 @@ class VipReconcilerTest {
     @Test
     void explicitUpOfAPresentVipStillAnnounces() throws Exception {
         r.up("db");
+        awaitArpings(3);
         r.up("db");
         awaitArpings(6);
         assertThat(List.copyOf(kernel.log).stream().filter(a -> a.contains("add")).count()).isEqualTo(1);
