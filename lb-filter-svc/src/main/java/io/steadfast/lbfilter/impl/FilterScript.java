@@ -27,8 +27,9 @@ import java.util.TreeMap;
  * </pre>
  *
  * <p>Ownership of nft tables on a node: lb-filter-svc owns {@code netdev sf_<module>} (this bucket filter, ingress
- * priority -400); vip-svc owns {@code netdev sfvip_<module>} (virtual-MAC ingress fix-up at -500 and the ARP
- * rewrite on egress). Neither service ever reads, changes or deletes the other's table, so they cannot fight.
+ * priority -400); vip-svc owns {@code netdev sfvip_<module>} (virtual-MAC ingress fix-up at -500) and
+ * {@code arp sfvip_<module>} (the ARP rewrite on output). Neither service ever reads, changes or deletes the
+ * other's tables, so they cannot fight; the two ingress chains are independent (any order gives the same result).
  *
  * <p>Every one of the 256 buckets is in {@code owned}: accept where this node owns it, drop elsewhere, each with a
  * counter. The map's key is declared with {@code typeof numgen … mod 256} only because nft 1.0.6 rejects

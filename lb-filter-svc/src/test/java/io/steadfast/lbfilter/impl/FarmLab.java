@@ -33,6 +33,8 @@ final class FarmLab implements AutoCloseable {
     static final String VIP = "198.18.0.50";
     static final int ADDR_PORT = 8080;
     static final int PORT_PORT = 8081;
+    /** Port of {@link BenchHttpServer} (on_addr), started only by the benchmark. */
+    static final int BENCH_PORT = 9090;
 
     final Lab lab;
     final ModuleConfig module;
@@ -57,7 +59,8 @@ final class FarmLab implements AutoCloseable {
         }
         module = TestModules.farm("web", VIP + "/32", "eth0", names,
                 List.of(new FarmRule(Proto.TCP, ADDR_PORT, FilterMode.ON_ADDR),
-                        new FarmRule(Proto.TCP, PORT_PORT, FilterMode.ON_PORT)), Map.of());
+                        new FarmRule(Proto.TCP, PORT_PORT, FilterMode.ON_PORT),
+                        new FarmRule(Proto.TCP, BENCH_PORT, FilterMode.ON_ADDR)), Map.of());
         spec = FilterSpec.of(module);
         lab = Lab.create(LabSpec.builder().nodes(nodes).clients(1).extraAddrs(clientAddrs).build());
         try {

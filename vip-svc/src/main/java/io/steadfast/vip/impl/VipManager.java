@@ -28,14 +28,16 @@ import java.util.Map;
  *
  * <p><b>Farm</b> (DESIGN §4): the same VIP on every member, answered with a virtual MAC that never appears as a
  * source MAC, so the switch floods frames for it to every member and each member's bucket filter keeps its share.
- * In order: {@code arp_announce=2} (all + IF: the node never names the VIP in its own ARP requests); the netdev
- * table {@code sfvip_<module>} — ingress {@code ether daddr VMAC meta pkttype set host} (frames to the VMAC are
- * for us), egress {@code arp saddr ip VIP arp saddr ether set VMAC} (every ARP speaking for the VIP names the
- * VMAC); only then {@code ip addr add VIP/32 dev IF}, so no ARP reply ever carries the real MAC for the VIP.
+ * In order: {@code arp_announce=2} (all + IF: the node never names the VIP in its own ARP requests); the tables
+ * {@code netdev sfvip_<module>} — ingress {@code ether daddr VMAC meta pkttype set host} (frames to the VMAC are
+ * for us) — and {@code arp sfvip_<module>} — output {@code arp saddr ip VIP arp saddr ether set VMAC} (every ARP
+ * speaking for the VIP names the VMAC); only then {@code ip addr add VIP/32 dev IF}, so no ARP reply ever carries
+ * the real MAC for the VIP.
  * Going down removes the address first, then the table. {@code arp_announce} is left at 2 (harmless, and another
  * farm module may rely on it).
  *
- * <p>vip-svc owns only {@code netdev sfvip_<module>} tables; lb-filter-svc owns {@code netdev sf_<module>}.
+ * <p>vip-svc owns only the {@code netdev} and {@code arp} tables {@code sfvip_<module>}; lb-filter-svc owns
+ * {@code netdev sf_<module>}. Neither touches the other's.
  */
 public final class VipManager {
     private static final Logger LOG = LoggerFactory.getLogger(VipManager.class);
@@ -89,8 +91,10 @@ public final class VipManager {
             check(ip("addr", "del", vip.addr().address() + "/" + prefix, "dev", vip.iface()));
             changed = true;
         }
-        if (m.isFarm() && readTable(m.name()).isPresent()) {
-            check(nft("table netdev " + table(m.name()) + "\ndelete table netdev " + table(m.name()) + "\n"));
+        if (m.isFarm() && (readTable("netdev", m.name()).isPresent() || readTable("arp", m.name()).isPresent())) {
+            String t = table(m.name());
+            check(nft("table netdev " + t + "\ndelete table netdev " + t + "\ntable arp " + t + "\ndelete table arp "
+                    + t + "\n"));
             changed = true;
         }
         return new Change(status(m, changed ? "removed" : "absent"), changed);
@@ -183,46 +187,57 @@ public final class VipManager {
         return sha256("1|" + vip.iface() + "|" + vip.addr().address() + "|" + vip.resolvedVmac()).substring(0, 12);
     }
 
-    /** One transaction (declare, delete, define): the kernel goes from the old table to the new one at once. */
+    /**
+     * One transaction (declare, delete, define) for both tables: the kernel goes from the old tables to the new
+     * ones at once. The ARP rewrite sits in the {@code arp} family's output hook rather than on the netdev egress
+     * hook of DESIGN §4: it sees only the ARP packets the kernel sends, so the data path carries no egress hook
+     * at all (measured in bench/farm: an egress hook costs every packet the node sends).
+     */
     static String farmTable(String module, VipConfig vip) {
         String t = table(module);
         String fp = fingerprint(vip);
         String vmac = vip.resolvedVmac();
         return "table netdev " + t + "\n"
                 + "delete table netdev " + t + "\n"
+                + "table arp " + t + "\n"
+                + "delete table arp " + t + "\n"
                 + "table netdev " + t + " {\n"
                 + "  chain vin_" + fp + " { type filter hook ingress device \"" + vip.iface()
                 + "\" priority -500; policy accept;\n"
                 + "    ether daddr " + vmac + " meta pkttype set host\n"
                 + "  }\n"
-                + "  chain vout_" + fp + " { type filter hook egress device \"" + vip.iface()
-                + "\" priority 0; policy accept;\n"
+                + "}\n"
+                + "table arp " + t + " {\n"
+                + "  chain vout_" + fp + " { type filter hook output priority 0; policy accept;\n"
                 + "    arp saddr ip " + vip.addr().address() + " arp saddr ether set " + vmac + "\n"
                 + "  }\n"
                 + "}\n";
     }
 
     private boolean tableMatches(String module, VipConfig vip) {
-        return readTable(module).map(json -> {
-            String fp = fingerprint(vip);
-            int in = 0;
-            int out = 0;
+        String fp = fingerprint(vip);
+        return chainHasOneRule(readTable("netdev", module), "vin_" + fp)
+                && chainHasOneRule(readTable("arp", module), "vout_" + fp);
+    }
+
+    private static boolean chainHasOneRule(java.util.Optional<JsonObject> table, String chain) {
+        return table.map(json -> {
             int chains = 0;
+            int rules = 0;
             for (Object o : json.getJsonArray("nftables", new JsonArray())) {
                 if (o instanceof JsonObject item && item.getJsonObject("chain") != null) {
                     chains++;
-                } else if (o instanceof JsonObject item && item.getJsonObject("rule") != null) {
-                    String c = item.getJsonObject("rule").getString("chain");
-                    in += ("vin_" + fp).equals(c) ? 1 : 0;
-                    out += ("vout_" + fp).equals(c) ? 1 : 0;
+                } else if (o instanceof JsonObject item && item.getJsonObject("rule") != null
+                        && chain.equals(item.getJsonObject("rule").getString("chain"))) {
+                    rules++;
                 }
             }
-            return chains == 2 && in == 1 && out == 1;
+            return chains == 1 && rules == 1;
         }).orElse(false);
     }
 
-    private java.util.Optional<JsonObject> readTable(String module) {
-        CommandResult r = runner.run(List.of("nft", "-j", "list", "table", "netdev", table(module)), timeout);
+    private java.util.Optional<JsonObject> readTable(String family, String module) {
+        CommandResult r = runner.run(List.of("nft", "-j", "list", "table", family, table(module)), timeout);
         if (!r.ok()) {
             if (!r.timedOut() && r.stderr().contains("No such file or directory")) {
                 return java.util.Optional.empty();
