@@ -377,7 +377,10 @@ public class ConsoleVerticle extends ServiceVerticle {
             return;
         }
         String origin = rc.request().getHeader("Origin");
-        if (origin != null && !sameOrigin(origin, rc.request().getHeader("Host"))) {
+        var authority = rc.request().authority(); // Host, or :authority in HTTP/2
+        String host = authority == null ? null
+                : authority.port() >= 0 ? authority.host() + ":" + authority.port() : authority.host();
+        if (origin != null && !sameOrigin(origin, host)) {
             error(rc, 403, "csrf", "cross-origin request refused (Origin " + origin + ")");
             return;
         }
@@ -500,12 +503,15 @@ public class ConsoleVerticle extends ServiceVerticle {
 
     private static JsonObject bodyJson(RoutingContext rc) {
         Buffer body = rc.body() == null ? null : rc.body().buffer();
-        if (body == null || body.length() == 0 || body.toString(StandardCharsets.UTF_8).isBlank()) {
+        String text = body == null ? "" : body.toString(StandardCharsets.UTF_8);
+        if (text.isBlank()) {
             return new JsonObject();
         }
+        if (!text.strip().startsWith("{")) {
+            throw new BadMessageException("body must be a JSON object");
+        }
         try {
-            Object parsed = Buffer.buffer(body.getBytes()).toJson();
-            return Fields.object(parsed);
+            return new JsonObject(text);
         } catch (DecodeException e) {
             throw new BadMessageException("body is not valid JSON: " + e.getMessage());
         }

@@ -27,7 +27,7 @@ import java.util.function.ToDoubleFunction;
  * state one-hot per module×node×state [steadfast_module_state], serving [steadfast_module_serving], ready
  * [steadfast_module_ready], failovers SECOND→ALONE [steadfast_failovers_total], replication bytes and pending
  * acks [steadfast_replication_bytes_total, steadfast_replication_pending_acks, steadfast_replication_connected],
- * resync [steadfast_resync_bytes_done, steadfast_resync_bytes_total, steadfast_resync_eta_seconds], farm buckets
+ * resync [steadfast_resync_bytes_done, steadfast_resync_total_bytes, steadfast_resync_eta_seconds], farm buckets
  * owned [steadfast_farm_buckets], checkers (1 up, 0 down, NaN otherwise) [steadfast_checker_up], node agents
  * [steadfast_node_up]. Unknown values are NaN, never a made-up 0.
  */
@@ -75,7 +75,7 @@ public final class ConsoleMetrics {
                             mod, node, v -> replication(v, mod, node, r -> r.connected() ? 1 : 0));
                     gauge("steadfast.resync.bytes.done", "resync: bytes copied", mod, node,
                             v -> resync(v, mod, node, ResyncProgress::bytesDone));
-                    gauge("steadfast.resync.bytes.total", "resync: bytes to copy", mod, node,
+                    gauge("steadfast.resync.total.bytes", "resync: bytes to copy", mod, node,
                             v -> resync(v, mod, node, ResyncProgress::bytesTotal));
                     gauge("steadfast.resync.eta.seconds", "resync: estimated seconds left (-1 unknown)", mod, node,
                             v -> resync(v, mod, node, ResyncProgress::etaSeconds));
