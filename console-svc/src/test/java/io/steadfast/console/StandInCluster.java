@@ -259,6 +259,10 @@ public final class StandInCluster implements AutoCloseable {
                 new ResyncProgress(node, module, "node1", "copying", done, total, 1000, (total - done) / 1000).toJson());
     }
 
+    public static SteadfastConfig testConfig(Path dir, Optional<Path> users) {
+        return config(dir, users, Optional.empty());
+    }
+
     static SteadfastConfig config(Path dir, Optional<Path> users, Optional<TlsConfig> tls) {
         List<NodeConfig> nodes = new ArrayList<>();
         for (int i = 0; i < NODES.size(); i++) {
