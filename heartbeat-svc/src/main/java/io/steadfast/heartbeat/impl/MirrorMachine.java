@@ -31,7 +31,7 @@ import java.util.Optional;
  * witness (if configured) answers; a PRIM that loses its SECOND stays primary only if the witness answers.</li>
  * </ul>
  */
-public final class MirrorMachine {
+public final class MirrorMachine implements ModuleMachine {
     private static final Logger LOG = LoggerFactory.getLogger(MirrorMachine.class);
 
     public enum MirrorState {
@@ -93,6 +93,8 @@ public final class MirrorMachine {
     private WitnessPurpose witnessPurpose;
     private Command queued;
     private String queuedReason = "";
+    /** Why the module entered WAIT: kept at the head of the reason while WAIT explains what it waits for. */
+    private String waitCause = "";
 
     /** A checker parked the module in WAIT (name of the checker), until it resumes. */
     private String parkedBy;
@@ -150,7 +152,8 @@ public final class MirrorMachine {
     }
 
     /** No valid beat from the peer on any lan within the timeout. */
-    public void peerLost(long now) {
+    @Override
+    public void peerLost(String node, long now) {
         if (peer == null) {
             return;
         }
@@ -195,8 +198,7 @@ public final class MirrorMachine {
         RoleChange c = busy;
         busy = null;
         switch (c.kind()) {
-            case ACQUIRE, RESTART -> set(state, Readiness.READY, state == MirrorState.PRIM
-                    ? "primary, replicating to " + s.peer() : "primary alone", now);
+            case ACQUIRE, RESTART -> set(state, Readiness.READY, reason, now);
             case RELEASE -> {
                 if (c.to() == MirrorState.SECOND.api()) {
                     secondAfterDemote(now);
@@ -227,9 +229,8 @@ public final class MirrorMachine {
                 set(MirrorState.STOP, Readiness.NOT_READY, c.kind().name().toLowerCase() + " failed: " + why
                         + "; maxloop " + s.maxloop() + " reached: stopped (`start` to retry)", now);
             } else {
-                persistRole(MirrorState.WAIT);
-                set(MirrorState.WAIT, Readiness.NOT_READY, c.kind().name().toLowerCase() + " to " + c.to()
-                        + " failed: " + why + " (rolled back; `start` or `prim` to retry)", now);
+                toWait(c.kind().name().toLowerCase() + " to " + c.to() + " failed: " + why
+                        + " (rolled back; `start` or `prim` to retry)", now);
             }
         }
         afterChange(now);
@@ -434,8 +435,18 @@ public final class MirrorMachine {
 
     // ------------------------------------------------------------------ views
 
-    public MirrorState state() {
+    public MirrorState mirrorState() {
         return state;
+    }
+
+    @Override
+    public State state() {
+        return state.api();
+    }
+
+    @Override
+    public List<String> members() {
+        return List.of();
     }
 
     public Readiness readiness() {
@@ -592,6 +603,14 @@ public final class MirrorMachine {
             return;
         }
         if (peer.primary()) {
+            if (state == MirrorState.PRIM && peer.state() == State.ALONE
+                    && peer.generation().compareTo(p.generation()) > 0) {
+                // This node never wrote alone (its generation is the shared one, every write of it acknowledged
+                // by the peer): the peer took over while this node was unreachable or frozen. Not a split brain.
+                release(MirrorState.SECOND, "the peer " + peer.node() + " took over (generation "
+                        + peer.generation() + ") while this node was unreachable: following it", "failover", false, now);
+                return;
+            }
             splitBrain(now);
             return;
         }
@@ -736,6 +755,9 @@ public final class MirrorMachine {
         if (to != MirrorState.SECOND) {
             p = p.withExclusive(false);
         }
+        if (to == MirrorState.WAIT) {
+            waitCause = why;
+        }
         persistRole(to);
         set(to, Readiness.TRANSIENT, why, now);
         startChange(ChangeKind.RELEASE, from, action, fullsyncNext, force, now);
@@ -798,6 +820,7 @@ public final class MirrorMachine {
 
     private void toWait(String why, long now) {
         witnessToken = 0;
+        waitCause = why;
         if (state != MirrorState.WAIT && state != MirrorState.STOP) {
             persistRole(MirrorState.WAIT);
         }
@@ -840,8 +863,10 @@ public final class MirrorMachine {
 
     /** Reason changes without a transition. */
     private void note(String why, long now) {
-        if (!why.equals(reason)) {
-            set(state, readiness, why, now);
+        String full = state == MirrorState.WAIT && !waitCause.isEmpty() && !why.startsWith(waitCause)
+                ? waitCause + "; " + why : why;
+        if (!full.equals(reason)) {
+            set(state, readiness, full, now);
         }
     }
 
