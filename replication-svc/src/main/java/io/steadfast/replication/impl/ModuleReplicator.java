@@ -404,6 +404,12 @@ public final class ModuleReplicator implements AutoCloseable {
      * locally by {@code local}, replicated and acknowledged. Returns {@code local}'s result or -errno.
      */
     public int perform(int dir, Op op, Local local, int erofs) throws IOException {
+        return perform(dir, op, local, erofs, java.util.function.UnaryOperator.identity());
+    }
+
+    /** As above; {@code finish} turns the op into what is sent, after {@code local} ran (e.g. to carry a time). */
+    public int perform(int dir, Op op, Local local, int erofs, java.util.function.UnaryOperator<Op> finish)
+            throws IOException {
         if (!mode.source()) {
             return -erofs;
         }
@@ -426,6 +432,7 @@ public final class ModuleReplicator implements AutoCloseable {
             }
             if (m == Mode.REPLICATING || m == Mode.RESYNCING) {
                 c = client;
+                tagged = finish.apply(tagged);
                 f = c.send(tagged, ackFor(tagged));
             }
         } finally {

@@ -156,6 +156,18 @@ public final class ReplicatedFs implements FuseOperations {
         }
     }
 
+    private int mutateWith(Op op, ModuleReplicator.Local local, java.util.function.UnaryOperator<Op> finish) {
+        try {
+            return repl.perform(dir, op, local, errno.erofs(), finish);
+        } catch (IOException e) {
+            return fail(e);
+        }
+    }
+
+    private static String current(String fusePath, Handle h) {
+        return fusePath == null ? h.rel : SafePaths.fromFuse(fusePath);
+    }
+
     private static long nanos(Instant i) {
         return TimeUnit.SECONDS.toNanos(i.getEpochSecond()) + i.getNano();
     }
@@ -393,7 +405,8 @@ public final class ReplicatedFs implements FuseOperations {
             byte[] data = new byte[chunk];
             buf.get(data);
             long pos = offset + done;
-            int r = mutate(Op.write(h.rel, pos, data), () -> {
+            // libfuse passes the file's current path (it follows renames); the handle's path may be stale
+            int r = mutate(Op.write(current(path, h), pos, data), () -> {
                 ByteBuffer b = ByteBuffer.wrap(data);
                 long at = pos;
                 while (b.hasRemaining()) {
@@ -435,7 +448,7 @@ public final class ReplicatedFs implements FuseOperations {
     @Override
     public int fsync(String path, int datasync, FileInfo fi) {
         Handle h = fi == null ? null : handles.get(fi.getFh());
-        String rel = SafePaths.fromFuse(path);
+        String rel = h == null ? SafePaths.fromFuse(path) : current(path, h);
         // an fsync is an fsync on both sides (the peer acknowledges FSYNC only after its own)
         return mutate(Op.of(OpCode.FSYNC, rel), () -> {
             if (h != null) {
@@ -453,10 +466,15 @@ public final class ReplicatedFs implements FuseOperations {
         }
         try {
             if (h.written && repl.mode().source()) {
-                // the peer's writes bumped its own mtime: give it ours
-                Path p = root.resolve(h.rel);
-                long mtime = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).to(TimeUnit.NANOSECONDS);
-                mutate(new Op(OpCode.UTIMENS, h.rel, "", -1, mtime, 0, null), () -> 0);
+                // the peer's writes bumped its own mtime: give it ours (read and sent under the order lock)
+                String rel = current(path, h);
+                Path p = rel.isEmpty() ? root : root.resolve(rel);
+                long[] mtime = new long[1];
+                Op probe = new Op(OpCode.UTIMENS, rel, "", -1, -1, 0, null);
+                mutateWith(probe, () -> {
+                    mtime[0] = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).to(TimeUnit.NANOSECONDS);
+                    return 0;
+                }, op -> new Op(op.code(), op.path(), "", -1, mtime[0], op.c(), null));
             }
             h.ch.close();
             return 0;
