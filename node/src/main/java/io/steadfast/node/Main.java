@@ -1,6 +1,8 @@
 package io.steadfast.node;
 
 import io.steadfast.node.cli.ConfigTestCommand;
+import io.steadfast.node.cli.DemoCommand;
+import io.steadfast.node.cli.LabCommand;
 import io.steadfast.node.cli.NodeCommand;
 import io.steadfast.node.cli.StateCommand;
 import io.steadfast.node.cli.SvcCommand;
@@ -10,7 +12,8 @@ import picocli.CommandLine.Command;
 /** The {@code steadfast} command line. */
 @Command(name = "steadfast", mixinStandardHelpOptions = true, version = "steadfast 0.1.0",
         description = "Software-only high availability for Linux services.",
-        subcommands = {NodeCommand.class, SvcCommand.class, ConfigTestCommand.class, StateCommand.class})
+        subcommands = {NodeCommand.class, SvcCommand.class, ConfigTestCommand.class, StateCommand.class,
+                DemoCommand.class, LabCommand.class})
 public final class Main implements Runnable {
     /** Usage errors (sysexits EX_USAGE), as the interface promises. */
     public static final int EXIT_USAGE = 64;
@@ -20,10 +23,17 @@ public final class Main implements Runnable {
     }
 
     public static int run(String... args) {
+        return execute(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the CLI with the given output streams (tests). */
+    public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
         cli.setParameterExceptionHandler((ex, argv) -> {
             ex.getCommandLine().getErr().println("steadfast: " + ex.getMessage()
-                    + " (see: steadfast " + ex.getCommandLine().getCommandName() + " --help)");
+                    + " (see: " + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
             return EXIT_USAGE;
         });
         return cli.execute(args);
