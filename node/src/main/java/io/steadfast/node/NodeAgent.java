@@ -6,6 +6,7 @@ import io.steadfast.api.ServiceName;
 import io.steadfast.cluster.ClusterBootstrap;
 import io.steadfast.cluster.ClusterSettings;
 import io.steadfast.config.SteadfastConfig;
+import io.steadfast.console.ConsoleMetricsOptions;
 import io.steadfast.node.impl.ServiceFactory;
 import io.steadfast.service.Membership;
 import io.steadfast.service.ServiceContext;
@@ -47,7 +48,9 @@ public final class NodeAgent {
         long startedAt = System.currentTimeMillis();
         Optional<ServiceName> aloneService = alone ? Optional.of(services.getFirst()) : Optional.empty();
         ClusterSettings settings = ClusterSettings.of(config, node, aloneService);
-        return ClusterBootstrap.start(settings, new VertxOptions()).compose(vertx -> {
+        // Vert.x's own metrics (event bus, HTTP, pools) for the console's /metrics
+        VertxOptions options = ConsoleMetricsOptions.withMetrics(new VertxOptions());
+        return ClusterBootstrap.start(settings, options).compose(vertx -> {
             ClusterManager manager = ((VertxInternal) vertx).clusterManager();
             Membership membership = new Membership() {
                 public String localId() {
