@@ -2,6 +2,7 @@ package io.steadfast.node;
 
 import io.steadfast.node.cli.ConfigTestCommand;
 import io.steadfast.node.cli.DemoCommand;
+import io.steadfast.node.cli.LabCommand;
 import io.steadfast.node.cli.NodeCommand;
 import io.steadfast.node.cli.StateCommand;
 import io.steadfast.node.cli.SvcCommand;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "steadfast", mixinStandardHelpOptions = true, version = "steadfast 0.1.0",
         description = "Software-only high availability for Linux services.",
         subcommands = {NodeCommand.class, SvcCommand.class, ConfigTestCommand.class, StateCommand.class,
-                DemoCommand.class})
+                DemoCommand.class, LabCommand.class})
 public final class Main implements Runnable {
     /** Usage errors (sysexits EX_USAGE), as the interface promises. */
     public static final int EXIT_USAGE = 64;
