@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -51,6 +52,8 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
     private final Map<String, ModuleEngine> engines = new LinkedHashMap<>();
     /** "lan|port" → socket. */
     private final Map<String, DatagramChannel> sockets = new LinkedHashMap<>();
+    /** "module|peer|lan" → connected sender. */
+    private final Map<String, DatagramChannel> senders = new LinkedHashMap<>();
     private final List<Thread> receivers = new ArrayList<>();
     private final AtomicLong sendErrors = new AtomicLong();
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -81,13 +84,17 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
             for (Map.Entry<String, String> lan : e.lans().entrySet()) {
                 bind(e, lan.getKey(), lan.getValue(), m.heartbeat().port());
             }
+            connectSenders(e);
         }
         for (ModuleEngine e : engines.values()) {
             long pulse = e.config().heartbeat().pulse().toMillis();
             long tick = Math.max(10, Math.min(pulse / 2, 50));
             loop.execute(e::start);
             loop.scheduleAtFixedRate(guard(e, e::pulse), pulse, pulse, TimeUnit.MILLISECONDS);
-            loop.scheduleAtFixedRate(guard(e, e::tick), tick, tick, TimeUnit.MILLISECONDS);
+            loop.scheduleAtFixedRate(guard(e, () -> {
+                pollRefusals(e);
+                e.tick();
+            }), tick, tick, TimeUnit.MILLISECONDS);
         }
         receivers.forEach(Thread::start);
     }
@@ -150,6 +157,50 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
         }));
     }
 
+    /**
+     * Beats leave through a socket connected to each peer on each lan (bound to this node's lan address), so that
+     * the kernel reports an ICMP port unreachable from the peer's host: its agent is gone (fast failover on
+     * kill -9, see {@link PeerTracker#refused}). Without it (connect failed), the shared socket sends.
+     */
+    private void connectSenders(ModuleEngine e) {
+        for (Map.Entry<String, Map<String, String>> peer : e.peerLans().entrySet()) {
+            for (Map.Entry<String, String> lan : peer.getValue().entrySet()) {
+                String self = e.lans().get(lan.getKey());
+                try {
+                    DatagramChannel ch = DatagramChannel.open(StandardProtocolFamily.INET);
+                    ch.bind(new InetSocketAddress(self, 0));
+                    ch.connect(new InetSocketAddress(lan.getValue(), e.config().heartbeat().port()));
+                    ch.configureBlocking(false);
+                    senders.put(e.name() + "|" + peer.getKey() + "|" + lan.getKey(), ch);
+                } catch (IOException ex) {
+                    LOG.warn("{}: no connected heartbeat sender to {} on {} ({}): sending unconnected", e.name(),
+                            peer.getKey(), lan.getKey(), ex.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Picks up refusals reported between two sends (non-blocking; nothing is ever sent to these sockets). */
+    private void pollRefusals(ModuleEngine e) {
+        ByteBuffer scratch = ByteBuffer.allocate(16);
+        for (Map.Entry<String, Map<String, String>> peer : e.peerLans().entrySet()) {
+            for (String lan : peer.getValue().keySet()) {
+                DatagramChannel ch = senders.get(e.name() + "|" + peer.getKey() + "|" + lan);
+                if (ch == null) {
+                    continue;
+                }
+                try {
+                    scratch.clear();
+                    ch.read(scratch);
+                } catch (PortUnreachableException ex) {
+                    e.onRefused(peer.getKey(), lan);
+                } catch (IOException ex) {
+                    LOG.debug("{}: polling the sender to {} on {}: {}", e.name(), peer.getKey(), lan, ex.getMessage());
+                }
+            }
+        }
+    }
+
     private Runnable guard(ModuleEngine e, Runnable r) {
         return () -> {
             try {
@@ -173,13 +224,23 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
     }
 
     @Override
-    public void send(String lan, String host, int port, byte[] datagram) {
-        DatagramChannel ch = sockets.get(lan + "|" + port);
-        if (ch == null || closed) {
+    public void send(ModuleEngine engine, String peer, String lan, String host, int port, byte[] datagram) {
+        if (closed) {
+            return;
+        }
+        DatagramChannel connected = senders.get(engine.name() + "|" + peer + "|" + lan);
+        DatagramChannel ch = connected != null ? connected : sockets.get(lan + "|" + port);
+        if (ch == null) {
             return;
         }
         try {
-            ch.send(ByteBuffer.wrap(datagram), new InetSocketAddress(host, port));
+            if (connected != null) {
+                connected.write(ByteBuffer.wrap(datagram));
+            } else {
+                ch.send(ByteBuffer.wrap(datagram), new InetSocketAddress(host, port));
+            }
+        } catch (PortUnreachableException ex) {
+            engine.onRefused(peer, lan);
         } catch (IOException ex) {
             // a downed lan (ENETUNREACH, EPERM from a filter): the other lan carries on; counted in health
             if (sendErrors.incrementAndGet() % 100 == 1) {
@@ -233,7 +294,9 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
     public void close() {
         closed = true;
         loop.shutdownNow();
-        for (DatagramChannel ch : sockets.values()) {
+        List<DatagramChannel> all = new ArrayList<>(sockets.values());
+        all.addAll(senders.values());
+        for (DatagramChannel ch : all) {
             try {
                 ch.close();
             } catch (IOException e) {
