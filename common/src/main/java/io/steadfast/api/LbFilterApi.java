@@ -29,7 +29,9 @@ public final class LbFilterApi {
 
     /**
      * @param owned    buckets accepted on this node
-     * @param packets  packets accepted per owned bucket since the table was created (same order as owned)
+     * @param packets  packets accepted per owned bucket since the bucket was last given to this node (same order
+     *                 as owned); read from the kernel for {@link #status} replies, empty in {@link #EVENTS}
+     *                 publications (a change is published before any packet could be counted)
      * @param appliedAt when the kernel got this table (ms since epoch)
      */
     public record FilterStatus(String node, String module, String iface, List<String> members, List<Integer> owned,

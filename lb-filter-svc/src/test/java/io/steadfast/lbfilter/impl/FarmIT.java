@@ -78,6 +78,11 @@ class FarmIT {
                 assertThat(servedP.get(r.id())).containsExactly(r.node());
             }
 
+            // --- udp, on_port: every datagram answered by exactly one node, datagrams of one address spread
+            List<List<String>> udp = farm.datagrams(12, "u", srcs.get(1));
+            assertThat(udp).hasSize(12).allSatisfy(nodes -> assertThat(nodes).hasSize(1));
+            assertThat(udp.stream().map(l -> l.get(0)).distinct().count()).isGreaterThanOrEqualTo(2);
+
             // --- node3 leaves: only its clients move
             farm.leave("node3");
             Map<String, LbFilter.Outcome> two = farm.members(List.of("node1", "node2"));

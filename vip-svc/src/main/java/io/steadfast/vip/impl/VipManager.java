@@ -196,7 +196,7 @@ public final class VipManager {
      * One transaction (declare, delete, define) for both tables: the kernel goes from the old tables to the new
      * ones at once. The ARP rewrite sits in the {@code arp} family's output hook rather than on the netdev egress
      * hook of DESIGN §4: it sees only the ARP packets the kernel sends, so the data path carries no egress hook
-     * at all (measured in bench/farm: an egress hook costs every packet the node sends).
+     * at all (a netdev egress hook is run for every packet the node sends, to rewrite a few ARP replies).
      */
     static String farmTable(String module, VipConfig vip) {
         String t = table(module);
