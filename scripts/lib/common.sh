@@ -43,6 +43,6 @@ build_jar() {
   fi
   command -v mvn >/dev/null || { echo "steadfast: Maven is needed to build (apt-get install maven)" >&2; return 1; }
   echo "steadfast: building (first use or sources changed)…" >&2
-  (cd "$root" && mvn -B -q -DskipTests -Dmaven.test.skip.exec=true package 2>&1 | grep -v -e '^WARNING' >&2) || true
+  (cd "$root" && mvn -B -q -DskipTests -Dmaven.test.skip.exec=true package 2>&1 | grep -v -e 'WARNING' -e '^.\[0m' >&2) || true
   [ -f "$jar" ] && [ "$jar" -nt "$root/pom.xml" ] || { echo "steadfast: build failed (run: mvn -B package)" >&2; return 1; }
 }

@@ -353,6 +353,22 @@ public final class Lab implements AutoCloseable {
         return listNamespaces().contains(ns);
     }
 
+    /**
+     * Leaves the lab running after this JVM exits (for {@code steadfast demo}): forgets the processes and
+     * namespaces it would otherwise remove at close or shutdown. {@link #destroy(String)} with {@link #prefix()}
+     * removes it all later, from any process.
+     */
+    public synchronized void detach() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // shutting down already
+        }
+        processes.clear();
+        created.clear();
+        closed = true;
+    }
+
     /** Names from {@code ip netns list} (read-only). */
     public static List<String> listNamespaces() {
         ExecResult r = Net.run(Net.DEFAULT_TIMEOUT, List.of("ip", "netns", "list"));

@@ -1,5 +1,6 @@
 package io.steadfast.node.cli;
 
+import io.steadfast.config.ClusterConfig;
 import io.steadfast.config.ConfigLoader;
 import io.steadfast.config.ConfigResult;
 import io.steadfast.config.SteadfastConfig;
@@ -16,6 +17,10 @@ public final class AgentOptions {
     @Option(names = "--node", required = true, paramLabel = "NAME", description = "this node's name in the configuration")
     String node;
 
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "overrides cluster.state_dir (several nodes on one machine: the lab, the demo, tests)")
+    Path stateDir;
+
     /** Loads and validates the config; a bad one is a usage error with every problem listed. */
     SteadfastConfig load(CommandLine cli) {
         ConfigResult result = ConfigLoader.load(config);
@@ -28,6 +33,11 @@ public final class AgentOptions {
         if (cfg.node(node).isEmpty()) {
             throw new CommandLine.ParameterException(cli, "--node: \"" + node + "\" is not one of "
                     + cfg.cluster().nodes().stream().map(n -> n.name()).toList());
+        }
+        if (stateDir != null) {
+            var c = cfg.cluster();
+            cfg = new SteadfastConfig(cfg.source(), new ClusterConfig(c.name(), c.secretFile(), stateDir.toAbsolutePath(),
+                    c.bus(), c.console(), c.nodes()), cfg.modules());
         }
         return cfg;
     }

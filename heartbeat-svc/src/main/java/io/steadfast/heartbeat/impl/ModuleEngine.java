@@ -1,0 +1,276 @@
+package io.steadfast.heartbeat.impl;
+
+import io.steadfast.api.Command;
+import io.steadfast.api.HeartbeatApi.ModuleDesired;
+import io.steadfast.api.HeartbeatApi.ModuleState;
+import io.steadfast.api.ReplicationApi;
+import io.steadfast.config.FailureAction;
+import io.steadfast.config.ModuleConfig;
+import io.steadfast.config.NodeConfig;
+import io.steadfast.config.SteadfastConfig;
+import io.steadfast.heartbeat.impl.BeatCodec.Rejected;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * One module on this node: its heartbeats (send, admit, liveness) and its state machine, glued together.
+ * Single-threaded: every method runs on the engine thread of {@link EngineEnv}. After every input it sends a beat
+ * at once when this node's status changed (so the peer learns of a handover without waiting a pulse) and tells
+ * the environment when the public state changed.
+ */
+public final class ModuleEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(ModuleEngine.class);
+
+    private final String cluster;
+    private final ModuleConfig module;
+    private final String self;
+    private final BeatCodec codec;
+    private final EngineEnv env;
+    private final PeerTracker tracker;
+    private final ModuleMachine machine;
+    /** lan → this node's address, for the module's lans. */
+    private final Map<String, String> selfLans;
+    /** peer → (lan → its address), lans shared with this node. */
+    private final Map<String, Map<String, String>> peerLans;
+    private final String bootId = UUID.randomUUID().toString();
+    private final Set<String> alive = new HashSet<>();
+    private long seq;
+    private PeerStatus lastSent;
+    private Object lastPublished;
+    private long rejectedLogAt;
+    private long lastTick;
+    private long stallGraceUntil;
+
+    public ModuleEngine(SteadfastConfig config, ModuleConfig module, String self, BeatCodec codec, Persisted persisted,
+                        EngineEnv env) {
+        this.cluster = config.cluster().name();
+        this.module = module;
+        this.self = self;
+        this.codec = codec;
+        this.env = env;
+        NodeConfig me = config.node(self).orElseThrow(() -> new IllegalArgumentException("unknown node " + self));
+        List<String> lans = module.heartbeat().lans().isEmpty() ? List.copyOf(me.lans().keySet())
+                : module.heartbeat().lans();
+        this.selfLans = new LinkedHashMap<>();
+        for (String lan : lans) {
+            me.lanAddr(lan).ifPresent(a -> selfLans.put(lan, a));
+        }
+        this.peerLans = new LinkedHashMap<>();
+        Map<String, List<String>> shared = new LinkedHashMap<>();
+        for (String n : module.nodes()) {
+            if (n.equals(self)) {
+                continue;
+            }
+            NodeConfig peer = config.node(n).orElseThrow(() -> new IllegalArgumentException("unknown node " + n));
+            Map<String, String> m = new LinkedHashMap<>();
+            for (String lan : selfLans.keySet()) {
+                peer.lanAddr(lan).ifPresent(a -> m.put(lan, a));
+            }
+            if (m.isEmpty()) {
+                throw new IllegalArgumentException("module " + module.name() + ": node " + n
+                        + " shares no heartbeat lan with " + self);
+            }
+            peerLans.put(n, m);
+            shared.put(n, List.copyOf(m.keySet()));
+        }
+        this.tracker = new PeerTracker(cluster, module.name(), self, shared, module.heartbeat().timeout().toMillis());
+        if (module.isMirror()) {
+            MirrorMachine.Effects fx = new MirrorMachine.Effects() {
+                public void transition(Transition t) {
+                    env.transition(t);
+                }
+
+                public void persist(Persisted p) {
+                    env.persist(module.name(), p);
+                }
+
+                public void roleChange(RoleChange change) {
+                    env.roleChange(ModuleEngine.this, change);
+                }
+
+                public void checkWitness(long token) {
+                    env.checkWitness(ModuleEngine.this, token);
+                }
+            };
+            this.machine = new MirrorMachine(MirrorMachine.Settings.of(module, self), persisted, fx);
+        } else {
+            FarmMachine.Effects fx = new FarmMachine.Effects() {
+                public void transition(Transition t) {
+                    env.transition(t);
+                }
+
+                public void persist(Persisted p) {
+                    env.persist(module.name(), p);
+                }
+
+                public void roleChange(RoleChange change) {
+                    env.roleChange(ModuleEngine.this, change);
+                }
+            };
+            this.machine = new FarmMachine(FarmMachine.Settings.of(module, self), persisted, fx);
+        }
+    }
+
+    public String name() {
+        return module.name();
+    }
+
+    public ModuleConfig config() {
+        return module;
+    }
+
+    public ModuleMachine machine() {
+        return machine;
+    }
+
+    /** lan → this node's address: where the transport binds. */
+    public Map<String, String> lans() {
+        return selfLans;
+    }
+
+    public void start() {
+        machine.boot(env.wall());
+        settle();
+    }
+
+    /** A datagram that arrived on {@code lan}. Garbage is counted and dropped. */
+    public void onDatagram(byte[] data, int length, String lan) {
+        try {
+            Beat b = codec.decode(data, length);
+            PeerStatus st = tracker.admit(b, lan, env.wall(), env.mono());
+            alive.add(st.node());
+            machine.peerBeat(st, env.wall());
+        } catch (Rejected r) {
+            tracker.count(r.kind());
+            long now = env.mono();
+            if (now - rejectedLogAt > 10_000) { // a flood must not flood the log
+                rejectedLogAt = now;
+                LOG.warn("{}: dropped a heartbeat on {}: {}", module.name(), lan, r.getMessage());
+            }
+            return;
+        }
+        settle();
+    }
+
+    /** Liveness check and timers; called every pulse/2 or finer. */
+    public void tick() {
+        long mono = env.mono();
+        long timeout = module.heartbeat().timeout().toMillis();
+        if (lastTick != 0 && mono - lastTick > timeout / 2) {
+            // This node did not run for a while (SIGSTOP, VM pause, GC): the peer's beats may be waiting in the
+            // socket. Give them one timeout to arrive before calling the peer lost.
+            LOG.warn("{}: this node stalled for {} ms; not judging peers for {} ms", module.name(),
+                    mono - lastTick, timeout);
+            stallGraceUntil = mono + timeout;
+        }
+        lastTick = mono;
+        boolean judge = mono >= stallGraceUntil;
+        for (String peer : tracker.peers()) {
+            if (!judge) {
+                break;
+            }
+            if (alive.contains(peer) && tracker.alive(peer, mono).isEmpty()) {
+                alive.remove(peer);
+                machine.peerLost(peer, env.wall());
+            }
+        }
+        machine.tick(env.wall());
+        settle();
+    }
+
+    /** Sends one beat to every peer on every shared lan. */
+    public void pulse() {
+        long wall = env.wall();
+        PeerStatus status = machine.status(wall);
+        lastSent = status;
+        for (Map.Entry<String, Map<String, String>> peer : peerLans.entrySet()) {
+            for (Map.Entry<String, String> lan : peer.getValue().entrySet()) {
+                long[] echo = tracker.echo(peer.getKey(), lan.getKey(), env.mono());
+                Beat b = new Beat(cluster, module.name(), lan.getKey(), bootId, ++seq, wall, status, echo[0],
+                        echo[1]);
+                env.send(lan.getKey(), lan.getValue(), module.heartbeat().port(), codec.encode(b));
+            }
+        }
+    }
+
+    public String command(Command c, List<String> options) {
+        try {
+            return machine.command(c, options, env.wall());
+        } finally {
+            settle();
+        }
+    }
+
+    public String action(FailureAction a, String checker, String reason, boolean resume) {
+        try {
+            return machine.action(a, checker, reason, resume, env.wall());
+        } finally {
+            settle();
+        }
+    }
+
+    public void replication(ReplicationApi.Role role, boolean upToDate, boolean recording, String why) {
+        machine.replication(role, upToDate, recording, why, env.wall());
+        settle();
+    }
+
+    public void roleDone(long token) {
+        machine.roleDone(token, env.wall());
+        settle();
+    }
+
+    public void roleFailed(long token, String why) {
+        machine.roleFailed(token, why, env.wall());
+        settle();
+    }
+
+    public void witnessResult(long token, boolean reached, String detail) {
+        machine.witnessResult(token, reached, detail, env.wall());
+        settle();
+    }
+
+    public ModuleState moduleState() {
+        Persisted p = machine.persisted();
+        JsonObject details = tracker.details(env.mono()).put("busy", machine.busy());
+        if (module.isFarm()) {
+            details.put("members", machine.members());
+        }
+        return new ModuleState(self, module.name(), module.type(), machine.state(), machine.readiness(),
+                machine.reason(), p.generation(), p.upToDate(), machine.since(), details);
+    }
+
+    public ModuleDesired desired() {
+        return new ModuleDesired(module.name(), module.type(), machine.desiredRole(), machine.desiredPeer(),
+                machine.members(), machine.persisted().generation());
+    }
+
+    /** True when the peers' lans are partly silent (worth an alert, not a failover). */
+    public boolean degraded() {
+        long mono = env.mono();
+        return tracker.peers().stream().anyMatch(p -> tracker.degraded(p, mono));
+    }
+
+    private void settle() {
+        long wall = env.wall();
+        PeerStatus now = machine.status(wall);
+        if (!now.equals(lastSent)) {
+            pulse();
+        }
+        Object view = List.of(machine.state(), machine.readiness(), machine.reason(), machine.members(),
+                machine.desiredRole(), machine.desiredPeer(), machine.persisted().generation(),
+                machine.persisted().upToDate(), degraded());
+        if (!Objects.equals(view, lastPublished)) {
+            lastPublished = view;
+            env.stateChanged(this);
+        }
+    }
+}
