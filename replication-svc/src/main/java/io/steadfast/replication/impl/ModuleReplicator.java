@@ -157,6 +157,11 @@ public final class ModuleReplicator implements AutoCloseable {
 
     /** Become the read-only target of the peer: apply what it sends. */
     public ReplicationStatus demote(String peerNodeName) throws IOException {
+        return demote(peerNodeName, false);
+    }
+
+    /** As {@link #demote(String)}; {@code fullsync} forgets what this copy holds, so the source compares it all. */
+    public ReplicationStatus demote(String peerNodeName, boolean fullsync) throws IOException {
         order.lock();
         try {
             cancelReconnect();
@@ -170,6 +175,10 @@ public final class ModuleReplicator implements AutoCloseable {
             markSourceClean();
             peer = Optional.empty();
             peerName = peerNodeName;
+            if (fullsync) {
+                stopTarget();
+                new TargetState("", false, TargetState.load(targetFile()).lossy()).save(targetFile());
+            }
             if (server == null) {
                 applier = new Applier(s.backings(), targetFile());
                 server = new ReplicaServer(s.module(), s.auth(), applier, s.listen());
