@@ -268,7 +268,7 @@ public class ConsoleVerticle extends ServiceVerticle {
     }
 
     private void module(RoutingContext rc) {
-        moduleOf(rc).ifPresent(m -> json(rc, 200, view.moduleJson(m, true)));
+        moduleOf(rc).ifPresent(m -> json(rc, 200, view.moduleJson(m, true).put("console", ctx.nodeName())));
     }
 
     /** 200 where the module serves on this node, 503 elsewhere: the probe for load balancers. */

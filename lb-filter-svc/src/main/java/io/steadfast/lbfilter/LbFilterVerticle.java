@@ -32,17 +32,24 @@ public class LbFilterVerticle extends ServiceVerticle {
     private static final long VERIFY_EVERY_MS = 10_000;
     private static final long ASK_RETRY_MS = 2_000;
 
+    private final CommandRunner runner;
     private FilterReconciler reconciler;
     private final AtomicBoolean haveDesired = new AtomicBoolean();
     private long askTimer = -1;
 
     public LbFilterVerticle(ServiceContext ctx) {
+        this(ctx, new CommandRunner());
+    }
+
+    /** {@code runner}: e.g. {@link CommandRunner#inNetns} to drive a lab namespace from a test JVM. */
+    public LbFilterVerticle(ServiceContext ctx, CommandRunner runner) {
         super(ServiceName.LB_FILTER, ctx);
+        this.runner = runner;
     }
 
     @Override
     protected Future<?> startService() {
-        LbFilter filter = new LbFilter(ctx.nodeName(), new CommandRunner(), NFT_TIMEOUT);
+        LbFilter filter = new LbFilter(ctx.nodeName(), runner, NFT_TIMEOUT);
         reconciler = new FilterReconciler(ctx.nodeName(), ctx.modules(), filter, VERIFY_EVERY_MS,
                 System::currentTimeMillis);
         serve(LbFilterApi.status(ctx.nodeName()), json -> json,

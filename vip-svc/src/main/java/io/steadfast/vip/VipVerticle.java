@@ -36,18 +36,25 @@ public class VipVerticle extends ServiceVerticle {
     private static final Duration CMD_TIMEOUT = Duration.ofSeconds(5);
     private static final long ASK_RETRY_MS = 2_000;
 
+    private final CommandRunner runner;
     private VipReconciler reconciler;
     private final AtomicBoolean haveDesired = new AtomicBoolean();
     private final List<Long> timers = new ArrayList<>();
 
     public VipVerticle(ServiceContext ctx) {
+        this(ctx, new CommandRunner());
+    }
+
+    /** {@code runner}: e.g. {@link CommandRunner#inNetns} to drive a lab namespace from a test JVM. */
+    public VipVerticle(ServiceContext ctx, CommandRunner runner) {
         super(ServiceName.VIP, ctx);
+        this.runner = runner;
     }
 
     @Override
     protected Future<?> startService() {
         String node = ctx.nodeName();
-        reconciler = new VipReconciler(node, ctx.modules(), new VipManager(node, new CommandRunner(), CMD_TIMEOUT));
+        reconciler = new VipReconciler(node, ctx.modules(), new VipManager(node, runner, CMD_TIMEOUT));
         serve(VipApi.up(node), ModuleRef::fromJson, r -> kernel(() -> reconciler.up(known(r.module())))
                 .map(s -> published(s).toJson()));
         serve(VipApi.down(node), ModuleRef::fromJson, r -> kernel(() -> reconciler.down(known(r.module())))
@@ -87,6 +94,9 @@ public class VipVerticle extends ServiceVerticle {
     @Override
     protected Future<?> stopService() {
         timers.forEach(vertx::cancelTimer);
+        if (reconciler != null) {
+            reconciler.close();
+        }
         return Future.succeededFuture();
     }
 

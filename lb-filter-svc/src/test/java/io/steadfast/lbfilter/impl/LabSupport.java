@@ -15,13 +15,13 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /** Helpers for the lab integration tests. */
-final class LabSupport {
-    static final Duration T = Duration.ofSeconds(10);
+public final class LabSupport {
+    public static final Duration T = Duration.ofSeconds(10);
 
     private LabSupport() {
     }
 
-    static void requireRoot() throws IOException {
+    public static void requireRoot() throws IOException {
         String uid = Files.readAllLines(Path.of("/proc/self/status")).stream()
                 .filter(l -> l.startsWith("Uid:")).findFirst().orElseThrow().split("\\s+")[2];
         if (!"0".equals(uid)) {
@@ -30,7 +30,7 @@ final class LabSupport {
     }
 
     /** What the machine's own namespace looks like: must be identical before and after a test. */
-    static String rootSnapshot() {
+    public static String rootSnapshot() {
         CommandRunner root = new CommandRunner();
         CommandResult nft = root.run(List.of("nft", "list", "ruleset"), T);
         CommandResult addr = root.run(List.of("ip", "-j", "addr"), T);
@@ -40,7 +40,7 @@ final class LabSupport {
         return nft.stdout() + "\n" + addr.stdout().replaceAll("\"valid_life_time\":\\d+|\"preferred_life_time\":\\d+", "");
     }
 
-    static Path resource(Path dir, String name) throws IOException {
+    public static Path resource(Path dir, String name) throws IOException {
         Path p = dir.resolve(name);
         try (InputStream in = LabSupport.class.getResourceAsStream("/apps/" + name)) {
             Files.copy(in, p);
@@ -48,24 +48,24 @@ final class LabSupport {
         return p;
     }
 
-    static String mac(LabHost h, String iface) {
+    public static String mac(LabHost h, String iface) {
         String out = h.exec(T, "ip", "-j", "link", "show", "dev", iface).stdout();
         return new JsonArray(out).getJsonObject(0).getString("address");
     }
 
     /** The client's neighbour entry for {@code addr}, or "" when none. */
-    static String neigh(LabHost h, String addr) {
+    public static String neigh(LabHost h, String addr) {
         String out = h.exec(T, "ip", "-j", "neigh", "show", addr, "dev", "eth0").stdout();
         JsonArray a = new JsonArray(out.isBlank() ? "[]" : out);
         return a.isEmpty() ? "" : a.getJsonObject(0).getString("lladdr", "");
     }
 
-    static String curl(LabHost h, String url) {
+    public static String curl(LabHost h, String url) {
         return h.exec(T, "curl", "-s", "--max-time", "1", url).stdout().strip();
     }
 
     /** Bounded polling: true as soon as {@code cond} holds, false after {@code within}. */
-    static boolean eventually(Duration within, BooleanSupplier cond) throws InterruptedException {
+    public static boolean eventually(Duration within, BooleanSupplier cond) throws InterruptedException {
         long end = System.nanoTime() + within.toNanos();
         do {
             if (cond.getAsBoolean()) {

@@ -96,6 +96,7 @@ class ReplicationIT {
     }
 
     static long resyncBytes(JsonObject status) {
+        System.err.println("resync status: " + status.getString("reason"));
         Matcher m = Pattern.compile("resync sent (\\d+) bytes").matcher(status.getString("reason"));
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }

@@ -141,13 +141,18 @@ public final class VipManager {
                     return;
                 }
                 CommandResult r = runner.run(argv, timeout);
-                if (!r.ok()) {
+                if (!r.ok() && !Thread.currentThread().isInterrupted()) { // interrupted = cancelled, not failed
                     // the VIP is up; a lost announcement only slows clients down, it does not make the VIP wrong
                     LOG.warn("{}: gratuitous ARP failed: {}", m.name(), r.describe());
                 }
             }));
         }
         bursts.put(m.name(), burst);
+    }
+
+    /** Stops every announcement in flight (the service is stopping). */
+    public void cancelAnnouncements() {
+        List.copyOf(bursts.keySet()).forEach(this::cancelAnnouncements);
     }
 
     /** Stops the packets of a burst not sent yet (the VIP is going away). */

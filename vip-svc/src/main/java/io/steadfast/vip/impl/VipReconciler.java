@@ -125,6 +125,11 @@ public final class VipReconciler {
         vips.announce(m);
     }
 
+    /** The service stops: no announcement outlives it. */
+    public void close() {
+        vips.cancelAnnouncements();
+    }
+
     private void track(VipStatus s, List<VipStatus> changed) {
         Boolean before = lastPresent.put(s.module(), s.present());
         if (before == null || before != s.present()) {
