@@ -71,8 +71,12 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
     private final long start = System.nanoTime();
     private volatile boolean closed;
 
+    /** Renews the watchdog's lease after each pulse (a no-op in tests). */
+    private final Runnable lease;
+
     public HeartbeatRuntime(SteadfastConfig config, String node, byte[] secret, StateStore store,
-                            Choreographer choreographer, WitnessChecker witness, Listener listener) {
+                            Choreographer choreographer, WitnessChecker witness, Listener listener, Runnable lease) {
+        this.lease = lease;
         this.config = config;
         this.node = node;
         this.codec = new BeatCodec(secret);
@@ -97,7 +101,10 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
             long pulse = e.config().heartbeat().pulse().toMillis();
             long tick = Math.max(10, Math.min(pulse / 2, 50));
             loop.execute(e::start);
-            sender.scheduleAtFixedRate(guard(e, e::pulse), pulse, pulse, TimeUnit.MILLISECONDS);
+            sender.scheduleAtFixedRate(guard(e, () -> {
+                e.pulse();
+                lease.run();
+            }), pulse, pulse, TimeUnit.MILLISECONDS);
             loop.scheduleAtFixedRate(guard(e, () -> {
                 pollRefusals(e);
                 e.tick();
