@@ -64,6 +64,8 @@ public final class Watchdog {
         long stale = staleNanos();
         long end = nanoTime.getAsLong() + limit.toNanos();
         Optional<ProcessHandle> agent = ProcessHandle.of(pid);
+        LOG.info("watchdog of {}: watching agent pid {} (release after {} ms without a beat)", node, pid,
+                stale / 1_000_000);
         while (nanoTime.getAsLong() < end) {
             if (agent.isEmpty() || !agent.get().isAlive()) {
                 return Optional.of(release("the agent (pid " + pid + ") exited", agent));

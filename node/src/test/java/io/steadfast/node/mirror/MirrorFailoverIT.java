@@ -3,6 +3,7 @@ package io.steadfast.node.mirror;
 import io.steadfast.console.PasswordHash;
 import io.steadfast.lab.ExecResult;
 import io.steadfast.lab.Lab;
+import io.steadfast.lab.LabProcess;
 import io.steadfast.lab.LabSpec;
 import io.steadfast.node.LabTesting;
 import io.steadfast.node.demo.LabCluster;
@@ -89,6 +90,101 @@ class MirrorFailoverIT {
                 }
             }
         }
+    }
+
+    /**
+     * Issue 3, item 8: with a watchdog beside each agent (as the service manager would start it), a primary whose
+     * agent is killed -9 or frozen leaves nothing behind: the VIP and the application end up on exactly one node.
+     */
+    @Test
+    void aDeadOrFrozenAgentLeavesNoPrimaryBehind() throws Exception {
+        LabTesting.requireRoot();
+        Path home = LabTesting.home();
+        Path dir = LabTesting.workDir("mirror-watchdog");
+        String app = home.resolve("examples/app").toString();
+        String modules = """
+                modules:
+                  - name: db
+                    type: mirror
+                    nodes: [node1, node2]
+                    heartbeat: { lans: [lan1, lan2], port: 8888 }
+                    vip: { addr: %2$s/16, interface: eth0 }
+                    service: { defaultprim: node1 }
+                    scripts:
+                      prestart: [env, APP_DIR=%3$s, %1$s/stop]
+                      start_prim: [env, PORT=%4$d, APP_DIR=%3$s, %1$s/start]
+                      stop_prim: [env, APP_DIR=%3$s, %1$s/stop]
+                      timeout: 20s
+                """.formatted(app, VIP, dir, PORT);
+        try (Lab lab = Lab.create(LabSpec.builder().nodes(2).clients(1).secondLan(true).build())) {
+            LabCluster cluster = LabCluster.configure(lab, home, dir.resolve("cluster"), modules);
+            try {
+                cluster.startAll();
+                awaitRoles(cluster, "node1");
+                awaitAnswer(lab, "db@node1");
+                LabProcess dog1 = watchdog(cluster, home, "node1");
+                LabProcess dog2 = watchdog(cluster, home, "node2");
+
+                cluster.agent("node1").kill9();
+                awaitAnswer(lab, "db@node2");
+                awaitVipOnlyOn(lab, "node2");
+                awaitAppOnlyOn(lab, "node2");
+                assertThat(dog1.waitFor(Duration.ofSeconds(30))).as("node1's watchdog released and exited").isTrue();
+                assertThat(dog2.isAlive()).isTrue();
+
+                // node1 returns (with a new watchdog); then node2's agent freezes: its watchdog kills and releases
+                cluster.start("node1");
+                awaitRoles(cluster, "node2");
+                watchdog(cluster, home, "node1");
+                cluster.agent("node2").freeze();
+                awaitAnswer(lab, "db@node1");
+                awaitVipOnlyOn(lab, "node1");
+                awaitAppOnlyOn(lab, "node1");
+                assertThat(dog2.waitFor(Duration.ofSeconds(30))).as("node2's watchdog released and exited").isTrue();
+                assertThat(cluster.agent("node2").waitFor(Duration.ofSeconds(10))).as("the frozen agent was killed")
+                        .isTrue();
+            } finally {
+                for (String n : List.of("node1", "node2")) {
+                    lab.node(n).exec(Duration.ofSeconds(10), "env", "STEADFAST_MODULE=db", "STEADFAST_NODE=" + n,
+                            "APP_DIR=" + dir, home.resolve("examples/app/stop").toString(), "force");
+                }
+            }
+        }
+    }
+
+    /** Starts `steadfast watchdog` for the running agent of {@code node}, in its namespace, outside its tree. */
+    static LabProcess watchdog(LabCluster cluster, Path home, String node) throws InterruptedException {
+        long pid = cluster.agent(node).pid();
+        assertThat(ProcessHandle.of(pid).flatMap(h -> h.info().command()).orElse(""))
+                .as("the agent's pid is its JVM").endsWith("java");
+        LabProcess dog = cluster.lab().node(node).start(cluster.dir().resolve(node + "-watchdog.log"),
+                java.util.Map.of("STEADFAST_NO_BUILD", "1"), home.resolve("steadfast").toString(), "watchdog",
+                "--config", cluster.config().toString(), "--node", node, "--pid", String.valueOf(pid),
+                "--state-dir", cluster.dir().resolve(node).resolve("state").toString());
+        Optional<Boolean> watching = LabTesting.await(Duration.ofSeconds(30), Duration.ofMillis(100), () -> {
+            try {
+                return Files.exists(dog.logFile()) && Files.readString(dog.logFile()).contains("watching agent pid")
+                        ? Optional.of(true) : Optional.empty();
+            } catch (java.io.IOException e) {
+                return Optional.empty();
+            }
+        });
+        assertThat(watching).as("watchdog of %s watching (log %s)", node, dog.logFile()).isPresent();
+        return dog;
+    }
+
+    /** Something listens on the app's port on {@code node} and on no other node. */
+    static void awaitAppOnlyOn(Lab lab, String node) throws InterruptedException {
+        String other = node.equals("node1") ? "node2" : "node1";
+        Optional<Boolean> ok = LabTesting.await(Duration.ofSeconds(15), Duration.ofMillis(200),
+                () -> listens(lab, node) && !listens(lab, other) ? Optional.of(true) : Optional.empty());
+        assertThat(ok).as("app on %s only (on %s: %s, on %s: %s)", node, node, listens(lab, node), other,
+                listens(lab, other)).isPresent();
+    }
+
+    static boolean listens(Lab lab, String node) {
+        ExecResult r = lab.node(node).exec(Duration.ofSeconds(5), "ss", "-Hltn", "sport = :" + PORT);
+        return r.ok() && !r.stdout().isBlank();
     }
 
     /** A users file with one admin, so that the console accepts commands (no default password exists). */
