@@ -53,12 +53,13 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PfxOptions;
+import io.vertx.ext.healthchecks.CheckResult;
+import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
-import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.micrometer.backends.BackendRegistries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,7 +112,7 @@ public class ConsoleVerticle extends ServiceVerticle {
     private ConsoleMetrics metrics;
     private PrometheusMeterRegistry prometheus;
     private Authenticator auth;
-    private HealthCheckHandler healthChecks;
+    private HealthChecks healthChecks;
     private final Set<String> healthRegistered = new HashSet<>();
     private String openapi;
     private HttpServer server;
@@ -147,7 +148,7 @@ public class ConsoleVerticle extends ServiceVerticle {
         // Whatever was published before this console started: ask every node (unknown nodes simply don't answer).
         ctx.config().cluster().nodes().forEach(n -> snapshot(n.name()));
 
-        healthChecks = HealthCheckHandler.create(vertx);
+        healthChecks = HealthChecks.create(vertx);
         return vertx.createHttpServer(serverOptions(console)).requestHandler(router()).listen(console.port(),
                 console.bind()).onSuccess(s -> {
                     server = s;
@@ -165,6 +166,11 @@ public class ConsoleVerticle extends ServiceVerticle {
         return server == null ? Future.succeededFuture() : server.close();
     }
 
+    /** Open SSE streams (tests). */
+    public int eventClients() {
+        return events.size();
+    }
+
     /** The port actually bound (tests configure port 0). */
     public int actualPort() {
         return server == null ? -1 : server.actualPort();
@@ -172,6 +178,13 @@ public class ConsoleVerticle extends ServiceVerticle {
 
     private Router router() {
         Router router = Router.router(vertx);
+        router.route().handler(rc -> {
+            // The page's confirmation dialogs must not be framed by another site (clickjacking); no inline script.
+            rc.response().putHeader("X-Frame-Options", "DENY").putHeader("X-Content-Type-Options", "nosniff")
+                    .putHeader("Referrer-Policy", "no-referrer")
+                    .putHeader("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+            rc.next();
+        });
         router.post("/api/v1/*").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::guard);
         router.get("/health").handler(this::health);
         router.get("/metrics").handler(this::metrics);
@@ -268,7 +281,7 @@ public class ConsoleVerticle extends ServiceVerticle {
     }
 
     private void module(RoutingContext rc) {
-        moduleOf(rc).ifPresent(m -> json(rc, 200, view.moduleJson(m, true)));
+        moduleOf(rc).ifPresent(m -> json(rc, 200, view.moduleJson(m, true).put("console", ctx.nodeName())));
     }
 
     /** 200 where the module serves on this node, 503 elsewhere: the probe for load balancers. */
@@ -343,6 +356,11 @@ public class ConsoleVerticle extends ServiceVerticle {
         events.open(rc.response(), module, typeSet);
     }
 
+    /**
+     * This node's services through Vert.x health checks (one procedure per service, asking its bus health):
+     * 200 when all are up, 503 otherwise. Body: {@code node}, {@code up}, {@code services} (each service's
+     * health, as before) plus the health-check module's {@code status}/{@code checks}.
+     */
     private void health(RoutingContext rc) {
         Set<ServiceName> expected = servicesRunOn(ctx.nodeName());
         for (ServiceName svc : ServiceName.values()) {
@@ -352,14 +370,24 @@ public class ConsoleVerticle extends ServiceVerticle {
                         NodeApi.health(ctx.nodeName(), svc), new JsonObject(), HEALTH_TIMEOUT_MS)
                         .map(ServiceHealth::fromJson)
                         .onSuccess(h -> p.complete(new Status().setOk(h.up()).setData(h.toJson())))
-                        .onFailure(e -> p.complete(Status.KO(new JsonObject().put("node", ctx.nodeName())
-                                .put("service", svc.id()).put("up", false)
-                                .put("reason", ErrorCode.of(e).id() + ": " + e.getMessage())))));
+                        .onFailure(e -> p.complete(Status.KO(new ServiceHealth(ctx.nodeName(), svc, false,
+                                ErrorCode.of(e).id() + ": " + e.getMessage(), new JsonObject()).toJson()))));
             } else if (!want && healthRegistered.remove(svc.id())) {
                 healthChecks.unregister(svc.id());
             }
         }
-        healthChecks.handle(rc);
+        healthChecks.checkStatus().onComplete(ar -> {
+            CheckResult result = ar.succeeded() ? ar.result() : CheckResult.from("health", ar.cause());
+            boolean up = CheckResult.isUp(result);
+            JsonArray services = new JsonArray();
+            if (result.getChecks() != null) {
+                result.getChecks().forEach(c -> services.add(c.getData() != null && !c.getData().isEmpty()
+                        ? c.getData() : new JsonObject().put("node", ctx.nodeName()).put("service", c.getId())
+                        .put("up", false).put("reason", "no answer")));
+            }
+            JsonObject body = result.toJson().put("node", ctx.nodeName()).put("up", up).put("services", services);
+            json(rc, up ? 200 : 503, body);
+        });
     }
 
     private void metrics(RoutingContext rc) {

@@ -298,11 +298,17 @@ class ConsoleApiTest {
         assertThat(ok.status()).isEqualTo(200);
         JsonArray checks = ok.json().getJsonArray("checks");
         assertThat(checks).hasSize(ServiceName.values().length);
+        assertThat(ok.json().getString("status")).isEqualTo("UP");
+        assertThat(ok.json().getBoolean("up")).isTrue();
+        assertThat(ok.json().getString("node")).isEqualTo("node1");
+        assertThat(ok.json().getJsonArray("services")).hasSize(ServiceName.values().length)
+                .allSatisfy(o -> assertThat(((JsonObject) o).getBoolean("up")).isTrue());
         cluster.sick.add(ServiceName.VIP);
         try {
             Http.Reply sick = http.get("/health");
             assertThat(sick.status()).isEqualTo(503);
             assertThat(sick.body()).contains("stand-in sick");
+            assertThat(sick.json().getBoolean("up")).isFalse();
         } finally {
             cluster.sick.clear();
         }
@@ -379,6 +385,8 @@ class ConsoleApiTest {
         assertThat(page.status()).isEqualTo(200);
         assertThat(page.raw().headers().firstValue("content-type").orElse("")).startsWith("text/html");
         assertThat(page.body()).contains("app.js").doesNotContain("://cdn");
+        assertThat(page.raw().headers().firstValue("x-frame-options")).contains("DENY");
+        assertThat(page.raw().headers().firstValue("content-security-policy").orElse("")).contains("default-src 'self'");
         assertThat(http.get("/app.js").status()).isEqualTo(200);
         assertThat(http.get("/app.css").status()).isEqualTo(200);
     }

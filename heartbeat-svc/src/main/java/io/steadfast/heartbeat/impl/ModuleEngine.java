@@ -178,13 +178,27 @@ public final class ModuleEngine {
             if (!judge) {
                 break;
             }
-            if (alive.contains(peer) && tracker.alive(peer, mono).isEmpty()) {
+            if (alive.contains(peer) && (tracker.alive(peer, mono).isEmpty()
+                    || tracker.refusedAndQuiet(peer, mono, 3 * module.heartbeat().pulse().toMillis()))) {
                 alive.remove(peer);
                 machine.peerLost(peer, env.wall());
             }
         }
         machine.tick(env.wall());
         settle();
+    }
+
+    /** The peer's heartbeat port on {@code lan} answered ICMP port unreachable (see {@link PeerTracker#refused}). */
+    public void onRefused(String peer, String lan) {
+        if (alive.contains(peer)) {
+            LOG.info("{}: {} refuses heartbeats on {}: its agent is gone", module.name(), peer, lan);
+        }
+        tracker.refused(peer, lan, env.mono());
+    }
+
+    /** peer → (lan → its address) of the peers this engine beats to. */
+    public Map<String, Map<String, String>> peerLans() {
+        return peerLans;
     }
 
     /** Sends one beat to every peer on every shared lan. */
@@ -197,7 +211,8 @@ public final class ModuleEngine {
                 long[] echo = tracker.echo(peer.getKey(), lan.getKey(), env.mono());
                 Beat b = new Beat(cluster, module.name(), lan.getKey(), bootId, ++seq, wall, status, echo[0],
                         echo[1]);
-                env.send(lan.getKey(), lan.getValue(), module.heartbeat().port(), codec.encode(b));
+                env.send(this, peer.getKey(), lan.getKey(), lan.getValue(), module.heartbeat().port(),
+                        codec.encode(b));
             }
         }
     }

@@ -48,10 +48,11 @@ public final class Demo {
             printAccess();
             return 0;
         }
+        clearLogs();
         step(1, "creating the lab: a switch, " + NODES + " nodes on two lans, one client (namespaces " + PREFIX + "-*)");
         Lab lab = Lab.create(LabSpec.builder().prefix(PREFIX).nodes(NODES).clients(1).secondLan(true).extraAddrs(50).build());
         try {
-            LabCluster cluster = LabCluster.configure(lab, home, dir, DemoModules.yaml(lab));
+            LabCluster cluster = LabCluster.configure(lab, home, dir, DemoModules.yaml(home));
             step(2, "starting a node agent in each node (logs in " + dir + ")");
             cluster.startAll();
             step(3, "waiting for the cluster to form");
@@ -68,6 +69,17 @@ public final class Demo {
         } catch (IOException | RuntimeException | InterruptedException e) {
             lab.close();
             throw e;
+        }
+    }
+
+    /** Logs of an earlier demo would mislead: each run starts with fresh ones. */
+    private void clearLogs() throws IOException {
+        if (Files.isDirectory(dir)) {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".log")).toList()) {
+                    Files.delete(f);
+                }
+            }
         }
     }
 

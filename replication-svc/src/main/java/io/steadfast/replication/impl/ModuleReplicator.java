@@ -134,6 +134,12 @@ public final class ModuleReplicator implements AutoCloseable {
             }
             stopTarget();
             dropClient("promoted");
+            // from now on this copy moves ahead of any peer: if we are demoted later, it is not up to date
+            // (as a target) until a resync says so
+            TargetState ts = TargetState.load(targetFile());
+            if (ts.upToDate()) {
+                new TargetState(ts.generation(), false, ts.lossy()).save(targetFile());
+            }
             generation = gen;
             peer = peerAddr;
             peerName = peerNodeName;
@@ -151,6 +157,11 @@ public final class ModuleReplicator implements AutoCloseable {
 
     /** Become the read-only target of the peer: apply what it sends. */
     public ReplicationStatus demote(String peerNodeName) throws IOException {
+        return demote(peerNodeName, false);
+    }
+
+    /** As {@link #demote(String)}; {@code fullsync} forgets what this copy holds, so the source compares it all. */
+    public ReplicationStatus demote(String peerNodeName, boolean fullsync) throws IOException {
         order.lock();
         try {
             cancelReconnect();
@@ -164,6 +175,10 @@ public final class ModuleReplicator implements AutoCloseable {
             markSourceClean();
             peer = Optional.empty();
             peerName = peerNodeName;
+            if (fullsync) {
+                stopTarget();
+                new TargetState("", false, TargetState.load(targetFile()).lossy()).save(targetFile());
+            }
             if (server == null) {
                 applier = new Applier(s.backings(), targetFile());
                 server = new ReplicaServer(s.module(), s.auth(), applier, s.listen());
@@ -310,8 +325,16 @@ public final class ModuleReplicator implements AutoCloseable {
         TargetState peerState;
         try {
             Duration ct = s.sendTimeout().compareTo(Duration.ofSeconds(2)) < 0 ? s.sendTimeout() : Duration.ofSeconds(2);
-            c = ReplicaClient.connect(s.module(), target, s.auth(), ct, s.sendTimeout(),
-                    why -> peerLostAsync(why));
+            // the loss callback must name this very client: an older one's late callback must not hit a newer
+            java.util.concurrent.atomic.AtomicReference<ReplicaClient> self =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            c = ReplicaClient.connect(s.module(), target, s.auth(), ct, s.sendTimeout(), why -> {
+                ReplicaClient me = self.get();
+                if (me != null) {
+                    peerLost(me, why, null);
+                }
+            });
+            self.set(c);
             Reply r = c.call(new Op(OpCode.STATE, "", "", 0, 0, 0, null), Ack.APPLIED);
             peerState = TargetState.fromJson(new JsonObject(new String(r.data(), StandardCharsets.UTF_8)));
         } catch (IOException | RuntimeException e) {
@@ -349,13 +372,6 @@ public final class ModuleReplicator implements AutoCloseable {
             log.error("cannot start replicating {}", s.module(), e);
         } finally {
             order.unlock();
-        }
-    }
-
-    private void peerLostAsync(String why) {
-        ReplicaClient c = client;
-        if (c != null) {
-            peerLost(c, why, null);
         }
     }
 

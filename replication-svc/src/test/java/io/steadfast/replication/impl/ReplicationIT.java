@@ -96,6 +96,7 @@ class ReplicationIT {
     }
 
     static long resyncBytes(JsonObject status) {
+        System.err.println("resync status: " + status.getString("reason"));
         Matcher m = Pattern.compile("resync sent (\\d+) bytes").matcher(status.getString("reason"));
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
@@ -144,7 +145,7 @@ class ReplicationIT {
             Path p = root.resolve(names[r.nextInt(names.length)]);
             Path q = root.resolve(names[r.nextInt(names.length)]);
             try {
-                switch (r.nextInt(11)) {
+                switch (r.nextInt(12)) {
                     case 0, 1, 2 -> writeAt(p, r.nextInt(300_000), random(1 + r.nextInt(100_000), r));
                     case 3 -> {
                         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
@@ -158,6 +159,8 @@ class ReplicationIT {
                     case 8 -> Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(
                             r.nextBoolean() ? "rw-r-----" : "rwxr-xr-x"));
                     case 9 -> Files.setLastModifiedTime(p, FileTime.fromMillis(1_600_000_000_000L + r.nextInt(1 << 30)));
+                    case 10 -> Files.setAttribute(p, "unix:uid", r.nextBoolean() ? 0 : 1000,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
                     default -> {
                         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
                             ch.write(ByteBuffer.wrap(random(4096, r)), r.nextInt(100_000));
