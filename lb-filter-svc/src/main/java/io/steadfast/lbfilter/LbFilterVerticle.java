@@ -35,6 +35,8 @@ public class LbFilterVerticle extends ServiceVerticle {
     private final CommandRunner runner;
     private FilterReconciler reconciler;
     private final AtomicBoolean haveDesired = new AtomicBoolean();
+    private DesiredState pendingDesired;
+    private boolean reconciling;
     private long askTimer = -1;
 
     public LbFilterVerticle(ServiceContext ctx) {
@@ -95,8 +97,32 @@ public class LbFilterVerticle extends ServiceVerticle {
                 .onFailure(e -> LOG.debug("desired state not available yet: {}", e.getMessage()));
     }
 
+    /**
+     * Coalesces desired states: while one reconcile runs, only the latest state that arrived is kept and applied
+     * next, so a slow kernel (or a wait) never builds a queue of stale work. Fields confined to the event loop.
+     */
     private void reconcile(DesiredState d) {
-        kernel(() -> reconciler.reconcile(d)).onSuccess(this::publish);
+        pendingDesired = d;
+        if (!reconciling) {
+            reconcileNext();
+        }
+    }
+
+    private void reconcileNext() {
+        DesiredState d = pendingDesired;
+        pendingDesired = null;
+        reconciling = d != null;
+        if (d == null) {
+            return;
+        }
+        kernel(() -> reconciler.reconcile(d)).onComplete(ar -> {
+            if (ar.succeeded()) {
+        publish(ar.result());
+            } else {
+                LOG.error("reconcile failed", ar.cause());
+            }
+            reconcileNext();
+        });
     }
 
     private void publish(List<FilterStatus> changed) {

@@ -19,7 +19,8 @@ import java.util.function.LongSupplier;
 /**
  * Reconciles the farm filters of this node with heartbeat-svc's desired state (blocking; one caller at a time).
  * A farm module whose role here is {@link Role#MEMBER} gets a table for the desired members; any other role (or a
- * module missing from the desired state) gets no table. A desired state older than the last one seen is ignored.
+ * module missing from the desired state) gets no table — after the VIP is gone; until then every bucket is dropped
+ * ({@link LbFilter#leave}). A desired state older than the last one seen is ignored.
  *
  * <p>Unchanged members cost nothing, except that every {@code verifyEveryMs} the kernel's table is read and fixed
  * if someone changed it.
@@ -76,7 +77,7 @@ public final class FilterReconciler {
                         verifiedAt.put(spec.module(), now);
                     }
                 } else {
-                    o = filter.remove(spec.module());
+                    o = filter.leave(spec);
                     verifiedAt.remove(spec.module());
                 }
                 if (o.action() != LbFilter.Action.NONE) {
