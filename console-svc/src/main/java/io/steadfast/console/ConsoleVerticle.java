@@ -114,7 +114,7 @@ public class ConsoleVerticle extends ServiceVerticle {
     private Authenticator auth;
     private HealthChecks healthChecks;
     private final Set<String> healthRegistered = new HashSet<>();
-    private String openapi;
+    private volatile String openapi;
     private HttpServer server;
 
     public ConsoleVerticle(ServiceContext ctx) {
@@ -133,7 +133,6 @@ public class ConsoleVerticle extends ServiceVerticle {
         metrics = new ConsoleMetrics(prometheus, ctx.config(), view);
         ConsoleConfig console = ctx.config().cluster().console();
         auth = new Authenticator(console.usersFile(), System::currentTimeMillis);
-        openapi = resource("io/steadfast/console/openapi.json");
 
         subscribe(NodeApi.PRESENCE, Presence::fromJson, this::presence);
         subscribe(HeartbeatApi.MODULE_STATE, ModuleState::fromJson, view::state);
@@ -149,8 +148,12 @@ public class ConsoleVerticle extends ServiceVerticle {
         ctx.config().cluster().nodes().forEach(n -> snapshot(n.name()));
 
         healthChecks = HealthChecks.create(vertx);
-        return vertx.createHttpServer(serverOptions(console)).requestHandler(router()).listen(console.port(),
-                console.bind()).onSuccess(s -> {
+        // Files (the OpenAPI text, the TLS password) are read off the event loop.
+        return blocking(() -> {
+            openapi = resource("io/steadfast/console/openapi.json");
+            return serverOptions(console);
+        }).compose(options -> vertx.createHttpServer(options).requestHandler(router()).listen(console.port(),
+                console.bind())).onSuccess(s -> {
                     server = s;
                     LOG.info("console on {}://{}:{}", console.tls().isPresent() ? "https" : "http", console.bind(),
                             s.actualPort());
