@@ -95,6 +95,7 @@ public class ConsoleVerticle extends ServiceVerticle {
     static final long HEALTH_TIMEOUT_MS = 1500;
     static final long MEMBERSHIP_POLL_MS = 250;
     static final long SNAPSHOT_TIMEOUT_MS = 3000;
+    static final long STATES_REFRESH_MS = 5000;
     /** A role change runs scripts with their own timeouts; the heartbeat-svc answers when it is done. */
     static final long COMMAND_TIMEOUT_MS = 60_000;
     static final long LOG_TIMEOUT_MS = 5000;
@@ -114,7 +115,7 @@ public class ConsoleVerticle extends ServiceVerticle {
     private Authenticator auth;
     private HealthChecks healthChecks;
     private final Set<String> healthRegistered = new HashSet<>();
-    private String openapi;
+    private volatile String openapi;
     private HttpServer server;
 
     public ConsoleVerticle(ServiceContext ctx) {
@@ -133,10 +134,9 @@ public class ConsoleVerticle extends ServiceVerticle {
         metrics = new ConsoleMetrics(prometheus, ctx.config(), view);
         ConsoleConfig console = ctx.config().cluster().console();
         auth = new Authenticator(console.usersFile(), System::currentTimeMillis);
-        openapi = resource("io/steadfast/console/openapi.json");
 
         subscribe(NodeApi.PRESENCE, Presence::fromJson, this::presence);
-        subscribe(HeartbeatApi.MODULE_STATE, ModuleState::fromJson, view::state);
+        subscribe(HeartbeatApi.MODULE_STATE, ModuleState::fromJson, this::state);
         subscribe(VipApi.EVENTS, VipStatus::fromJson, view::vip);
         subscribe(ReplicationApi.EVENTS, ReplicationStatus::fromJson, view::replication);
         subscribe(ReplicationApi.RESYNC, ResyncProgress::fromJson, view::resync);
@@ -145,12 +145,21 @@ public class ConsoleVerticle extends ServiceVerticle {
         subscribe(LbFilterApi.EVENTS, FilterStatus::fromJson, view::filter);
         vertx.setPeriodic(MEMBERSHIP_POLL_MS, id -> membership());
         vertx.setPeriodic(SSE_KEEPALIVE_MS, id -> events.keepAlive());
+        // States are published on change only: a periodic ask repairs a missed publication and keeps the
+        // heartbeat round trips (in the states' details) fresh for /metrics.
+        vertx.setPeriodic(STATES_REFRESH_MS, id -> ctx.config().cluster().nodes().stream()
+                .filter(n -> view.isUp(n.name())).forEach(n -> ask(HeartbeatApi.states(n.name()), new JsonObject(),
+                        SNAPSHOT_TIMEOUT_MS).map(NodeStates::fromJson).onSuccess(st -> st.modules().forEach(this::state))));
         // Whatever was published before this console started: ask every node (unknown nodes simply don't answer).
         ctx.config().cluster().nodes().forEach(n -> snapshot(n.name()));
 
         healthChecks = HealthChecks.create(vertx);
-        return vertx.createHttpServer(serverOptions(console)).requestHandler(router()).listen(console.port(),
-                console.bind()).onSuccess(s -> {
+        // Files (the OpenAPI text, the TLS password) are read off the event loop.
+        return blocking(() -> {
+            openapi = resource("io/steadfast/console/openapi.json");
+            return serverOptions(console);
+        }).compose(options -> vertx.createHttpServer(options).requestHandler(router()).listen(console.port(),
+                console.bind())).onSuccess(s -> {
                     server = s;
                     LOG.info("console on {}://{}:{}", console.tls().isPresent() ? "https" : "http", console.bind(),
                             s.actualPort());
@@ -234,6 +243,13 @@ public class ConsoleVerticle extends ServiceVerticle {
         }
     }
 
+    private void state(ModuleState s) {
+        view.state(s);
+        if (ctx.config().module(s.module()).map(m -> m.runsOn(s.node())).orElse(false)) {
+            metrics.heartbeatSeen(s);
+        }
+    }
+
     private void checker(CheckerStatus c) {
         view.checker(c);
         if (ctx.config().module(c.module()).map(m -> m.runsOn(c.node())).orElse(false)) {
@@ -244,7 +260,7 @@ public class ConsoleVerticle extends ServiceVerticle {
     /** Asks one node's services for their current facts; a service that does not answer is simply skipped. */
     private void snapshot(String node) {
         ask(HeartbeatApi.states(node), new JsonObject(), SNAPSHOT_TIMEOUT_MS)
-                .map(NodeStates::fromJson).onSuccess(s -> s.modules().forEach(view::state));
+                .map(NodeStates::fromJson).onSuccess(s -> s.modules().forEach(this::state));
         ask(CheckerApi.checkers(node), new JsonObject(), SNAPSHOT_TIMEOUT_MS)
                 .map(CheckerStatuses::fromJson).onSuccess(s -> s.checkers().forEach(this::checker));
         ask(VipApi.status(node), new JsonObject(), SNAPSHOT_TIMEOUT_MS)

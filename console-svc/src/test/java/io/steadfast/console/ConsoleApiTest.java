@@ -363,6 +363,7 @@ class ConsoleApiTest {
         assertThat(m).containsEntry("steadfast_farm_buckets{module=web, node=node2}", 128.0);
         assertThat(m).containsEntry("steadfast_checker_up{checker=db-port, module=db, node=node1}", 1.0);
         assertThat(m).containsEntry("steadfast_node_up{node=node3}", 0.0);
+        assertThat(m).containsEntry("steadfast_heartbeat_rtt_seconds{lan=lan1, module=db, node=node1, peer=node2}", 0.003);
         assertThat(m).containsKey("steadfast_failovers_total{module=db, node=node2}");
         assertThat(m.keySet()).anyMatch(k -> k.startsWith("vertx_http_server_"));
         assertThat(m.keySet()).anyMatch(k -> k.startsWith("vertx_eventbus_"));
