@@ -57,7 +57,7 @@ public class LbFilterVerticle extends ServiceVerticle {
         serve(LbFilterApi.status(ctx.nodeName()), json -> json,
                 ignored -> kernel(() -> new FilterStatuses(ctx.nodeName(), reconciler.status()).toJson()));
         subscribe(HeartbeatApi.DESIRED, DesiredState::fromJson, d -> {
-            if (d.node().equals(ctx.nodeName())) {
+            if (d.node().equals(ctx.nodeName()) && d.seq() > 0) {
                 haveDesired.set(true);
                 reconcile(d);
             }
@@ -88,6 +88,11 @@ public class LbFilterVerticle extends ServiceVerticle {
                 .onSuccess(msg -> {
                     try {
                         DesiredState d = DesiredState.fromJson((JsonObject) msg.body());
+                        if (d.seq() == 0) {
+                            // heartbeat-svc has not decided anything yet (seq 0, no modules): not an answer
+                            LOG.debug("heartbeat-svc has no desired state yet");
+                            return;
+                        }
                         haveDesired.set(true);
                         reconcile(d);
                     } catch (RuntimeException e) {

@@ -64,7 +64,7 @@ public class VipVerticle extends ServiceVerticle {
         serve(VipApi.status(node), json -> json,
                 ignored -> kernel(() -> new VipStatuses(node, reconciler.status()).toJson()));
         subscribe(HeartbeatApi.DESIRED, DesiredState::fromJson, d -> {
-            if (d.node().equals(node)) {
+            if (d.node().equals(node) && d.seq() > 0) {
                 haveDesired.set(true);
                 reconcile(d);
             }
@@ -127,6 +127,11 @@ public class VipVerticle extends ServiceVerticle {
                 .onSuccess(msg -> {
                     try {
                         DesiredState d = DesiredState.fromJson((JsonObject) msg.body());
+                        if (d.seq() == 0) {
+                            // heartbeat-svc has not decided anything yet (seq 0, no modules): not an answer
+                            LOG.debug("heartbeat-svc has no desired state yet");
+                            return;
+                        }
                         haveDesired.set(true);
                         reconcile(d);
                     } catch (RuntimeException e) {

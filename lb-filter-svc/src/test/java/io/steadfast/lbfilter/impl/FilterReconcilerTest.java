@@ -128,6 +128,15 @@ class FilterReconcilerTest {
     }
 
     @Test
+    void aRestartedHeartbeatIsFollowedAtItsSecondPublication() {
+        r.reconcile(desired(30, Role.MEMBER, ALL));
+        assertThat(r.reconcile(desired(1, Role.MEMBER, List.of("node1")))).isEmpty();
+        assertThat(owned()).isEqualTo(spec.table(ALL).ownedBy("node1"));
+        assertThat(r.reconcile(desired(1, Role.MEMBER, List.of("node1")))).hasSize(1);
+        assertThat(owned()).hasSize(256);
+    }
+
+    @Test
     void otherRolesOrAMissingModuleRemoveTheTable() {
         r.reconcile(desired(1, Role.MEMBER, ALL));
         assertThat(r.reconcile(desired(2, Role.NONE, List.of()))).singleElement()
