@@ -6,7 +6,8 @@ STEADFAST_JDK_MAJOR=25
 # Prints the major version of the JDK in $1 (0 when it is not a JDK).
 jdk_major() {
   local home=$1 v
-  [ -x "$home/bin/java" ] && [ -x "$home/bin/javac" ] || { echo 0; return; }
+  # a JRE is enough when nothing is to be built (STEADFAST_NO_BUILD: container images, packages)
+  [ -x "$home/bin/java" ] && { [ -x "$home/bin/javac" ] || [ -n "${STEADFAST_NO_BUILD:-}" ]; } || { echo 0; return; }
   v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release" 2>/dev/null)
   echo "${v:-0}"
 }
@@ -43,6 +44,6 @@ build_jar() {
   fi
   command -v mvn >/dev/null || { echo "steadfast: Maven is needed to build (apt-get install maven)" >&2; return 1; }
   echo "steadfast: building (first use or sources changed)…" >&2
-  (cd "$root" && mvn -B -q -DskipTests -Dmaven.test.skip.exec=true package 2>&1 | grep -v -e '^WARNING' >&2) || true
+  (cd "$root" && mvn -B -q -DskipTests -Dmaven.test.skip.exec=true package 2>&1 | grep -v -e 'WARNING' -e '^.\[0m' >&2) || true
   [ -f "$jar" ] && [ "$jar" -nt "$root/pom.xml" ] || { echo "steadfast: build failed (run: mvn -B package)" >&2; return 1; }
 }

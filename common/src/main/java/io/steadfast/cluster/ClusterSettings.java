@@ -13,7 +13,8 @@ import java.util.Optional;
  * configured ports; {@code steadfast svc X} runs one JVM per service on a node, so each gets its own pair of
  * ports at a fixed offset ({@code 1 + ordinal}) and the join list names the whole range of every node.
  *
- * @param members Hazelcast TCP-IP join members: {@code addr:port-lastport} for every node
+ * @param members Hazelcast TCP-IP join members: every {@code addr:port} of the range of every node (Hazelcast's
+ *                member syntax has address ranges, not port ranges)
  */
 public record ClusterSettings(String clusterName, String nodeName, String bindAddress, int hazelcastPort,
                               int eventBusPort, List<String> members, Optional<TlsConfig> tls) {
@@ -28,7 +29,7 @@ public record ClusterSettings(String clusterName, String nodeName, String bindAd
         int hz = config.cluster().bus().port();
         int eb = config.cluster().bus().eventBusPort();
         List<String> members = config.cluster().nodes().stream()
-                .map(n -> n.addr() + ":" + hz + "-" + (hz + PORT_RANGE - 1))
+                .flatMap(n -> java.util.stream.IntStream.range(hz, hz + PORT_RANGE).mapToObj(p -> n.addr() + ":" + p))
                 .toList();
         return new ClusterSettings(config.cluster().name(), node.name(), node.addr(), hz + offset, eb + offset,
                 members, config.cluster().bus().tls());

@@ -1,18 +1,141 @@
 package io.steadfast.lbfilter;
 
+import io.steadfast.api.HeartbeatApi;
+import io.steadfast.api.HeartbeatApi.DesiredState;
+import io.steadfast.api.LbFilterApi;
+import io.steadfast.api.LbFilterApi.FilterStatus;
+import io.steadfast.api.LbFilterApi.FilterStatuses;
 import io.steadfast.api.ServiceName;
+import io.steadfast.exec.CommandRunner;
+import io.steadfast.lbfilter.impl.FilterReconciler;
+import io.steadfast.lbfilter.impl.LbFilter;
 import io.steadfast.service.ServiceContext;
 import io.steadfast.service.ServiceVerticle;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The lb-filter-svc of one node. */
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The lb-filter-svc of one node: follows heartbeat-svc's desired state (farm members) and keeps the kernel's
+ * bucket filter of every farm module of this node in line. Stopping this service leaves the kernel tables as they
+ * are — the farm keeps serving — and a restarted service reconciles them.
+ */
 public class LbFilterVerticle extends ServiceVerticle {
+    private static final Logger LOG = LoggerFactory.getLogger(LbFilterVerticle.class);
+    private static final Duration NFT_TIMEOUT = Duration.ofSeconds(5);
+    private static final long VERIFY_EVERY_MS = 10_000;
+    private static final long ASK_RETRY_MS = 2_000;
+
+    private final CommandRunner runner;
+    private FilterReconciler reconciler;
+    private final AtomicBoolean haveDesired = new AtomicBoolean();
+    private DesiredState pendingDesired;
+    private boolean reconciling;
+    private long askTimer = -1;
+
     public LbFilterVerticle(ServiceContext ctx) {
+        this(ctx, new CommandRunner());
+    }
+
+    /** {@code runner}: e.g. {@link CommandRunner#inNetns} to drive a lab namespace from a test JVM. */
+    public LbFilterVerticle(ServiceContext ctx, CommandRunner runner) {
         super(ServiceName.LB_FILTER, ctx);
+        this.runner = runner;
     }
 
     @Override
     protected Future<?> startService() {
+        LbFilter filter = new LbFilter(ctx.nodeName(), runner, NFT_TIMEOUT);
+        reconciler = new FilterReconciler(ctx.nodeName(), ctx.modules(), filter, VERIFY_EVERY_MS,
+                System::currentTimeMillis);
+        serve(LbFilterApi.status(ctx.nodeName()), json -> json,
+                ignored -> kernel(() -> new FilterStatuses(ctx.nodeName(), reconciler.status()).toJson()));
+        subscribe(HeartbeatApi.DESIRED, DesiredState::fromJson, d -> {
+            if (d.node().equals(ctx.nodeName()) && d.seq() > 0) {
+                haveDesired.set(true);
+                reconcile(d);
+            }
+        });
+        askDesired();
+        askTimer = vertx.setPeriodic(ASK_RETRY_MS, id -> {
+            if (haveDesired.get()) {
+                vertx.cancelTimer(id);
+            } else {
+                askDesired();
+            }
+        });
         return Future.succeededFuture();
+    }
+
+    @Override
+    protected Future<?> stopService() {
+        if (askTimer >= 0) {
+            vertx.cancelTimer(askTimer);
+        }
+        return Future.succeededFuture();
+    }
+
+    /** Until heartbeat-svc answers, the kernel keeps whatever filter it has: it is the best guess we have. */
+    private void askDesired() {
+        vertx.eventBus().request(HeartbeatApi.desired(ctx.nodeName()), new JsonObject(),
+                        new DeliveryOptions().setSendTimeout(ASK_RETRY_MS))
+                .onSuccess(msg -> {
+                    try {
+                        DesiredState d = DesiredState.fromJson((JsonObject) msg.body());
+                        if (d.seq() == 0) {
+                            // heartbeat-svc has not decided anything yet (seq 0, no modules): not an answer
+                            LOG.debug("heartbeat-svc has no desired state yet");
+                            return;
+                        }
+                        haveDesired.set(true);
+                        reconcile(d);
+                    } catch (RuntimeException e) {
+                        LOG.warn("bad desired state from heartbeat-svc: {}", e.getMessage());
+                    }
+                })
+                .onFailure(e -> LOG.debug("desired state not available yet: {}", e.getMessage()));
+    }
+
+    /**
+     * Coalesces desired states: while one reconcile runs, only the latest state that arrived is kept and applied
+     * next, so a slow kernel (or a wait) never builds a queue of stale work. Fields confined to the event loop.
+     */
+    private void reconcile(DesiredState d) {
+        pendingDesired = d;
+        if (!reconciling) {
+            reconcileNext();
+        }
+    }
+
+    private void reconcileNext() {
+        DesiredState d = pendingDesired;
+        pendingDesired = null;
+        reconciling = d != null;
+        if (d == null) {
+            return;
+        }
+        kernel(() -> reconciler.reconcile(d)).onComplete(ar -> {
+            if (ar.succeeded()) {
+        publish(ar.result());
+            } else {
+                LOG.error("reconcile failed", ar.cause());
+            }
+            reconcileNext();
+        });
+    }
+
+    private void publish(List<FilterStatus> changed) {
+        changed.forEach(s -> vertx.eventBus().publish(LbFilterApi.EVENTS, s.toJson()));
+    }
+
+    /** nft work, in arrival order (ordered executeBlocking), off the event loop. */
+    private <R> Future<R> kernel(java.util.concurrent.Callable<R> work) {
+        return vertx.executeBlocking(work, true);
     }
 }

@@ -6,6 +6,7 @@ import io.steadfast.api.ServiceName;
 import io.steadfast.cluster.ClusterBootstrap;
 import io.steadfast.cluster.ClusterSettings;
 import io.steadfast.config.SteadfastConfig;
+import io.steadfast.console.ConsoleMetricsOptions;
 import io.steadfast.node.impl.ServiceFactory;
 import io.steadfast.service.Membership;
 import io.steadfast.service.ServiceContext;
@@ -28,6 +29,19 @@ import java.util.Optional;
 public final class NodeAgent {
     private static final Logger LOG = LoggerFactory.getLogger(NodeAgent.class);
 
+    /**
+     * The node-local services first, then heartbeat-svc, which drives them (a role change asks them for things at
+     * once), then the console, which answers for all of them.
+     */
+    static final java.util.Comparator<ServiceName> DEPLOY_ORDER = java.util.Comparator.comparingInt(s -> switch (s) {
+        case REPLICATION -> 0;
+        case VIP -> 1;
+        case CHECKER -> 2;
+        case LB_FILTER -> 3;
+        case HEARTBEAT -> 4;
+        case CONSOLE -> 5;
+    });
+
     private final Vertx vertx;
     private final List<String> deployments;
     private final long startedAt;
@@ -47,7 +61,9 @@ public final class NodeAgent {
         long startedAt = System.currentTimeMillis();
         Optional<ServiceName> aloneService = alone ? Optional.of(services.getFirst()) : Optional.empty();
         ClusterSettings settings = ClusterSettings.of(config, node, aloneService);
-        return ClusterBootstrap.start(settings, new VertxOptions()).compose(vertx -> {
+        // Vert.x's own metrics (event bus, HTTP, pools) for the console's /metrics
+        VertxOptions options = ConsoleMetricsOptions.withMetrics(new VertxOptions());
+        return ClusterBootstrap.start(settings, options).compose(vertx -> {
             ClusterManager manager = ((VertxInternal) vertx).clusterManager();
             Membership membership = new Membership() {
                 public String localId() {
@@ -61,7 +77,7 @@ public final class NodeAgent {
             ServiceContext ctx = new ServiceContext(config, node, membership);
             List<String> deployments = new ArrayList<>();
             Future<Void> chain = Future.succeededFuture();
-            for (ServiceName svc : services.stream().sorted().toList()) {
+            for (ServiceName svc : services.stream().sorted(DEPLOY_ORDER).toList()) {
                 chain = chain.compose(v -> vertx.deployVerticle(ServiceFactory.create(svc, ctx))
                         .onSuccess(deployments::add).mapEmpty());
             }

@@ -31,6 +31,8 @@ public final class MapReader {
     private final Ctx ctx;
     private final Problems problems;
     private final Map<String, NodeTuple> entries = new LinkedHashMap<>();
+    /** Not a mapping (reported once): what it lacks would only echo that. */
+    private boolean wrongShape;
 
     private MapReader(Node node, Ctx ctx, Problems problems, List<String> allowed) {
         this.node = node;
@@ -41,6 +43,7 @@ public final class MapReader {
         }
         if (!(node instanceof MappingNode mapping)) {
             problems.add(node, ctx, "expected a mapping (key: value), found " + describe(node));
+            wrongShape = true;
             return;
         }
         for (NodeTuple t : mapping.getValue()) {
@@ -85,10 +88,13 @@ public final class MapReader {
         return t == null ? null : t.getValueNode();
     }
 
-    /** Reports each absent key at this mapping's mark. */
+    /**
+     * Reports each absent key at this mapping's mark. Silent when the mapping itself is absent or not a
+     * mapping: that was reported once already, by the parent or the constructor.
+     */
     public void require(String... keys) {
         for (String k : keys) {
-            if (!entries.containsKey(k)) {
+            if (node != null && !wrongShape && !entries.containsKey(k)) {
                 problems.add(node, ctx, "missing required key \"" + k + "\"");
             }
         }

@@ -372,10 +372,11 @@ public final class Phase2 {
     private void ports(SteadfastConfig config) {
         ClusterConfig c = config.cluster();
         List<PortUse> uses = new ArrayList<>();
-        uses.add(new PortUse(c.bus().port(), null, new Object[] {"cluster", "bus", "port"}, "bus.port"));
+        uses.add(new PortUse(c.bus().port(), null, new Object[] {"cluster", "bus", "port"}, "cluster.bus.port"));
         uses.add(new PortUse(c.bus().eventBusPort(), null, new Object[] {"cluster", "bus", "event_bus_port"},
-                "bus.event_bus_port"));
-        uses.add(new PortUse(c.console().port(), null, new Object[] {"cluster", "console", "port"}, "console.port"));
+                "cluster.bus.event_bus_port"));
+        uses.add(new PortUse(c.console().port(), null, new Object[] {"cluster", "console", "port"},
+                "cluster.console.port"));
         for (int i = 0; i < config.modules().size(); i++) {
             ModuleConfig m = config.modules().get(i);
             Set<String> nodes = new LinkedHashSet<>(m.nodes());

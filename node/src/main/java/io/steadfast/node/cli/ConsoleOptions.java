@@ -2,15 +2,56 @@ package io.steadfast.node.cli;
 
 import picocli.CommandLine.Option;
 
+import java.io.BufferedReader;
+import java.io.Console;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Function;
 
-/** {@code --console URL}: which console answers admin commands. */
+/**
+ * {@code --console URL}: which console answers admin commands; credentials for commands that change something:
+ * {@code STEADFAST_TOKEN=user:password}, or {@code --user NAME} with the password from {@code --password-file}
+ * or typed (read from the terminal, else the first line of standard input).
+ */
 public final class ConsoleOptions {
+    /** The environment (a seam for tests). */
+    static Function<String, String> env = System::getenv;
+
     @Option(names = "--console", paramLabel = "URL", defaultValue = ConsoleClient.DEFAULT_URL,
             description = "console URL (default: ${DEFAULT-VALUE})")
     String url;
 
-    ConsoleClient client() {
-        return new ConsoleClient(url, Optional.ofNullable(System.getenv("STEADFAST_TOKEN")).filter(s -> !s.isBlank()));
+    @Option(names = "--user", paramLabel = "NAME", description = "console user (default: STEADFAST_TOKEN=user:password)")
+    String user;
+
+    @Option(names = "--password-file", paramLabel = "FILE", description = "file holding --user's password")
+    Path passwordFile;
+
+    ConsoleClient client() throws IOException {
+        return new ConsoleClient(url, credentials());
+    }
+
+    private Optional<String> credentials() throws IOException {
+        if (user != null) {
+            return Optional.of(user + ":" + password());
+        }
+        return Optional.ofNullable(env.apply("STEADFAST_TOKEN")).filter(s -> !s.isBlank()).map(String::strip);
+    }
+
+    private String password() throws IOException {
+        if (passwordFile != null) {
+            return Files.readString(passwordFile).lines().findFirst().orElse("");
+        }
+        Console console = System.console();
+        if (console != null) {
+            char[] pw = console.readPassword("password for %s: ", user);
+            return pw == null ? "" : new String(pw);
+        }
+        String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        return line == null ? "" : line;
     }
 }

@@ -1,0 +1,330 @@
+// Steadfast console page: loads /api/v1/cluster, then stays live on /api/v1/events (SSE) without reloading.
+'use strict';
+(function () {
+  const HOUR = 3600 * 1000;
+  const COMMANDS = ['start', 'stop', 'restart', 'stopstart', 'prim', 'second', 'swap', 'forcestop'];
+  const FARM_COMMANDS = ['start', 'stop', 'restart', 'stopstart', 'forcestop'];
+  let model = null;            // the /api/v1/cluster answer, patched by events
+  let selected = null;         // module shown in the detail section
+  let history = {};            // node -> transitions of the selected module
+  let logLines = [];
+  // For tests and the latency figure: when each state event was on screen.
+  window.sfRendered = [];
+
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, attrs, ...children) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === 'class') e.className = v; else if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
+    }
+    for (const c of children) if (c != null) e.append(c);
+    return e;
+  };
+
+  function colour(n) {
+    if (!n || !n.state || n.stale) return 'grey';
+    if (n.state === 'STOP' || n.readiness === 'NOT_READY') return 'red';
+    if (n.readiness === 'TRANSIENT') return 'orange';
+    return 'green';
+  }
+  const readable = (r) => r ? ({READY: 'Ready', TRANSIENT: 'Transient', NOT_READY: 'NotReady'}[r] || r) : '';
+
+  function toast(text) {
+    const t = $('toast');
+    t.textContent = text; t.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => { t.hidden = true; }, 6000);
+  }
+
+  // ---- data ---------------------------------------------------------------------------------------------
+  async function load() {
+    const r = await fetch('/api/v1/cluster', {cache: 'no-store'});
+    model = await r.json();
+    $('cluster').textContent = model.cluster + ' · seen from ' + model.node;
+    if (!selected && model.modules.length) selected = model.modules[0].name;
+    render();
+    if (selected) loadDetail(selected);
+  }
+
+  async function loadDetail(name) {
+    const [m, log] = await Promise.all([
+      fetch('/api/v1/modules/' + encodeURIComponent(name), {cache: 'no-store'}).then(r => r.json()),
+      fetch('/api/v1/modules/' + encodeURIComponent(name) + '/log?lines=100', {cache: 'no-store'}).then(r => r.json())
+    ]);
+    history = {};
+    for (const n of m.nodes) history[n.node] = n.history || [];
+    logLines = (log.lines || []).map(l => fmtLog(l));
+    renderDetail();
+  }
+
+  function moduleOf(name) { return model && model.modules.find(m => m.name === name); }
+  function entryOf(module, node) { const m = moduleOf(module); return m && m.nodes.find(n => n.node === node); }
+
+  // ---- rendering ----------------------------------------------------------------------------------------
+  function render() {
+    const nodes = $('nodes');
+    nodes.replaceChildren(...model.nodes.map(n => el('div', {class: 'node', 'data-node': n.name},
+      el('strong', {text: n.name + ' '}), el('span', {class: n.up ? 'svc up' : 'svc down', text: n.up ? 'up' : 'DOWN'}),
+      el('div', {}, ...(n.services || []).map(s => el('span', {class: 'svc ' + (s.up ? 'up' : 'down'),
+        title: s.reason || '', text: s.service + (s.up ? ' ✓' : ' ✗')}))))));
+    const grid = $('grid');
+    grid.style.setProperty('--cols', model.nodes.length);
+    const head = el('div', {class: 'row head', role: 'row'}, el('div', {text: 'module'}),
+      ...model.nodes.map(n => el('div', {text: n.name})));
+    const rows = model.modules.map(m => {
+      const name = el('div', {class: 'modname' + (m.name === selected ? ' selected' : ''), 'data-module': m.name},
+        el('strong', {text: m.name}), el('div', {class: 'muted', text: m.type.toLowerCase()}));
+      name.addEventListener('click', () => { selected = m.name; render(); loadDetail(m.name); });
+      return el('div', {class: 'row', role: 'row'}, name, ...model.nodes.map(n => cell(m, n.name)));
+    });
+    grid.replaceChildren(head, ...rows);
+  }
+
+  function cell(m, node) {
+    const n = m.nodes.find(x => x.node === node);
+    if (!n) return el('div', {class: 'cell none', 'data-node': node, text: '—'});
+    const c = el('div', {class: 'cell ' + colour(n), 'data-module': m.name, 'data-node': node,
+      'data-state': n.state || 'UNKNOWN', id: 'cell-' + m.name + '-' + node});
+    c.append(el('div', {class: 'state', text: (n.state || 'unknown') + (n.stale ? ' (last seen)' : '')}));
+    if (n.readiness) c.append(el('div', {class: 'readiness', text: readable(n.readiness)}));
+    if (n.reason) c.append(el('div', {class: 'reason', text: n.reason}));
+    if (n.resync && n.resync.phase !== 'done') {
+      const pct = Math.round((n.resync.fraction || 0) * 100);
+      const fill = el('div', {});
+      fill.style.width = pct + '%'; // CSSOM, allowed by the Content-Security-Policy (a style attribute is not)
+      const bar = el('div', {class: 'progress', title: 'resync ' + pct + '%'}, fill);
+      c.append(bar, el('div', {class: 'eta', text: 'resync ' + pct + '% · ' + fmtBytes(n.resync.bytesDone) + ' / '
+        + fmtBytes(n.resync.bytesTotal) + (n.resync.eta >= 0 ? ' · ETA ' + fmtDuration(n.resync.eta) : '')}));
+    }
+    if (n.buckets) c.append(el('div', {class: 'reason', text: n.buckets.owned + ' of 256 buckets'}));
+    const actions = el('details', {class: 'actions'}, el('summary', {text: 'actions'}));
+    for (const cmd of (m.type === 'FARM' ? FARM_COMMANDS : COMMANDS)) {
+      const b = el('button', {type: 'button', 'data-action': cmd, 'data-module': m.name, 'data-node': node, text: cmd});
+      b.addEventListener('click', () => ask(m, node, cmd));
+      actions.append(b);
+    }
+    c.append(actions);
+    return c;
+  }
+
+  function renderDetail() {
+    const m = moduleOf(selected);
+    if (!m) { $('detail').hidden = true; return; }
+    $('detail').hidden = false;
+    $('detail-name').textContent = m.name;
+    $('timeline').replaceChildren(timeline(m));
+    const rows = [];
+    for (const n of m.nodes) for (const ch of n.checkers || []) {
+      rows.push(el('tr', {}, el('td', {text: ch.checker}), el('td', {text: n.node}),
+        el('td', {class: 'st-' + ch.status, text: ch.status}), el('td', {text: ch.reason || ''}),
+        el('td', {text: new Date(ch.at).toLocaleTimeString()})));
+    }
+    $('checkers').replaceChildren(rows.length ? el('table', {class: 'checkers'},
+      el('tr', {}, ...['checker', 'node', 'status', 'reason', 'since'].map(h => el('th', {text: h}))), ...rows)
+      : el('p', {class: 'muted', text: 'no checker has reported'}));
+    renderLog();
+  }
+
+  function renderLog() {
+    const pre = $('log');
+    const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+    pre.textContent = logLines.join('\n') || '(empty)';
+    if (atBottom) pre.scrollTop = pre.scrollHeight;
+  }
+
+  // A row per node; each state is a coloured segment from its start to the next one (or now).
+  function timeline(m) {
+    const NS = 'http://www.w3.org/2000/svg';
+    const W = 1000, left = 90, rowH = 26, top = 8, now = Date.now(), from = now - HOUR;
+    const H = top + m.nodes.length * (rowH + 6) + 22;
+    const svg = document.createElementNS(NS, 'svg');
+    svg.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
+    svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', 'states of ' + m.name + ' per node over the last hour');
+    const x = (t) => left + (Math.max(t, from) - from) / HOUR * (W - left - 10);
+    const add = (tag, attrs, text) => {
+      const e = document.createElementNS(NS, tag);
+      for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+      if (text != null) e.textContent = text;
+      svg.append(e); return e;
+    };
+    const fill = {green: '#2e9e44', orange: '#e8890c', red: '#d23a2f', grey: '#c4c8cc'};
+    m.nodes.forEach((n, i) => {
+      const y = top + i * (rowH + 6);
+      add('text', {x: 4, y: y + rowH * 0.68, 'font-size': 13}, n.node);
+      add('rect', {x: left, y: y, width: W - left - 10, height: rowH, fill: '#eceef0'});
+      const h = (history[n.node] || []).filter(t => t.at <= now);
+      h.forEach((t, j) => {
+        const end = j + 1 < h.length ? h[j + 1].at : now;
+        if (end < from) return;
+        const x0 = x(t.at), x1 = x(end);
+        const c = colour({state: t.state, readiness: t.readiness});
+        const r = add('rect', {x: x0, y: y, width: Math.max(1, x1 - x0), height: rowH, fill: fill[c]});
+        r.append(Object.assign(document.createElementNS(NS, 'title'),
+          {textContent: (t.state || 'unknown') + ' ' + readable(t.readiness) + ' from '
+            + new Date(t.at).toLocaleTimeString() + (t.reason ? ' — ' + t.reason : '')}));
+        if (x1 - x0 > 44) add('text', {x: x0 + 4, y: y + rowH * 0.68, 'font-size': 12, fill: '#fff'}, t.state || '?');
+      });
+    });
+    const axisY = top + m.nodes.length * (rowH + 6) + 14;
+    for (let k = 0; k <= 6; k++) {
+      const t = from + k * HOUR / 6;
+      add('text', {x: x(t) - (k === 6 ? 24 : 0), y: axisY, 'font-size': 11, fill: '#666'},
+        k === 6 ? 'now' : '-' + (60 - k * 10) + ' min');
+    }
+    return svg;
+  }
+
+  // ---- actions ------------------------------------------------------------------------------------------
+  function consequence(m, node, cmd) {
+    const peers = m.nodes.map(n => n.node).filter(n => n !== node);
+    const serving = m.nodes.filter(n => n.serves).map(n => n.node);
+    const isPrim = serving.includes(node);
+    const other = peers[0] || 'the other node';
+    if (m.type === 'FARM') {
+      switch (cmd) {
+        case 'start': return 'start starts ' + m.name + ' on ' + node + ': it takes a share of the clients again.';
+        case 'stop': return 'stop stops ' + m.name + ' on ' + node + ': its clients move to ' + (peers.join(', ') || 'no other node') + '.';
+        case 'restart': return 'restart runs the application scripts of ' + m.name + ' again on ' + node + '.';
+        case 'stopstart': return 'stopstart stops ' + m.name + ' on ' + node + ' (its clients move to the others) and starts it again.';
+        case 'forcestop': return 'forcestop stops ' + m.name + ' on ' + node + ' at once, without the graceful stop.';
+      }
+    }
+    const target = isPrim ? other : node;
+    switch (cmd) {
+      case 'swap': {
+        const to = serving.length ? (m.nodes.map(n => n.node).find(x => !serving.includes(x)) || other) : target;
+        return 'swap moves the application ' + m.name + ' to ' + to + '.';
+      }
+      case 'prim': return 'prim makes ' + node + ' the primary of ' + m.name + (isPrim ? ' (it already is).' : ': the application moves to ' + node + '.');
+      case 'second': return 'second makes ' + node + ' the secondary of ' + m.name + (isPrim ? ': the application moves to ' + other + '.' : '.');
+      case 'stop': return 'stop stops ' + m.name + ' on ' + node + (isPrim ? ': the application stops there and does NOT move to ' + other + '.' : '.');
+      case 'stopstart': return 'stopstart stops ' + m.name + ' on ' + node + ' and starts it again' + (isPrim ? ': the application fails over to ' + other + '.' : '.');
+      case 'restart': return 'restart runs the application scripts of ' + m.name + ' again on ' + node + ', without failover.';
+      case 'forcestop': return 'forcestop stops ' + m.name + ' on ' + node + ' at once, without the graceful stop' + (isPrim ? ': the application stops.' : '.');
+      case 'start': return 'start starts ' + m.name + ' on ' + node + '.';
+    }
+    return cmd + ' ' + m.name + ' on ' + node;
+  }
+
+  function ask(m, node, cmd) {
+    const d = $('confirm');
+    $('confirm-text').textContent = consequence(m, node, cmd);
+    $('confirm-ok').textContent = cmd;
+    d.returnValue = '';
+    d.onclose = () => { if (d.returnValue === 'ok') send(m.name, node, cmd); };
+    d.showModal();
+  }
+
+  async function send(module, node, cmd, retried) {
+    const headers = {'X-Steadfast-Request': 'page', 'Content-Type': 'application/json'};
+    const auth = sessionStorage.getItem('sf-auth');
+    if (auth) headers.Authorization = auth;
+    toast(cmd + ' ' + module + ' on ' + node + '…');
+    let r;
+    try {
+      r = await fetch('/api/v1/modules/' + encodeURIComponent(module) + '/nodes/' + encodeURIComponent(node) + '/' + cmd,
+        {method: 'POST', headers, body: '{}'});
+    } catch (e) { toast('console unreachable: ' + e); return; }
+    const body = await r.json().catch(() => ({}));
+    if (r.status === 401 && !retried) {
+      if (await login()) return send(module, node, cmd, true);
+      return;
+    }
+    if (!r.ok) { toast((body.error || r.status) + ': ' + (body.message || '')); return; }
+    toast(cmd + ' ' + module + ' on ' + node + ': ' + (body.message || 'done') + ' (' + body.state + ')');
+  }
+
+  function login() {
+    return new Promise(resolve => {
+      const d = $('login');
+      d.returnValue = '';
+      d.onclose = () => {
+        if (d.returnValue !== 'ok') { resolve(false); return; }
+        const u = $('login-user').value, p = $('login-password').value;
+        sessionStorage.setItem('sf-auth', 'Basic ' + btoa(unescape(encodeURIComponent(u + ':' + p))));
+        $('login-password').value = '';
+        showWho(); resolve(true);
+      };
+      d.showModal();
+    });
+  }
+  function showWho() {
+    const a = sessionStorage.getItem('sf-auth');
+    $('who').textContent = a ? 'signed in as ' + decodeURIComponent(escape(atob(a.slice(6)))).split(':')[0] : '';
+    $('login-btn').textContent = a ? 'Sign out' : 'Sign in';
+  }
+  $('login-btn').addEventListener('click', () => {
+    if (sessionStorage.getItem('sf-auth')) { sessionStorage.removeItem('sf-auth'); showWho(); } else login();
+  });
+
+  // ---- live events ----------------------------------------------------------------------------------------
+  function connect() {
+    const es = new EventSource('/api/v1/events');
+    es.onopen = () => { $('live').className = 'live on'; $('live').textContent = 'live'; load().catch(() => {}); };
+    es.onerror = () => { $('live').className = 'live off'; $('live').textContent = 'reconnecting'; };
+    es.addEventListener('state', ev => {
+      const d = JSON.parse(ev.data);
+      const m = moduleOf(d.module);
+      if (!m) return;
+      const i = m.nodes.findIndex(n => n.node === d.node);
+      if (i < 0) return;
+      m.nodes[i] = d;
+      m.serving = m.nodes.filter(n => n.serves).map(n => n.node);
+      if (d.module === selected) {
+        const h = history[d.node] || (history[d.node] = []);
+        const last = h[h.length - 1];
+        if (!last || last.state !== d.state || last.readiness !== d.readiness || last.reason !== d.reason) {
+          h.push({at: d.since || Date.now(), state: d.state, readiness: d.readiness, reason: d.reason});
+        }
+      }
+      render();
+      if (d.module === selected) renderDetail();
+      window.sfRendered.push({module: d.module, node: d.node, state: d.state, since: d.since,
+        emittedAt: d.emittedAt, renderedAt: Date.now()});
+    });
+    const patch = (field, f) => ev => {
+      const d = JSON.parse(ev.data);
+      const n = entryOf(d.module, d.node);
+      if (!n) return;
+      n[field] = f(d, n);
+      render();
+      if (d.module === selected) renderDetail();
+    };
+    es.addEventListener('resync', patch('resync', d => d));
+    es.addEventListener('replication', patch('replication', d => d));
+    es.addEventListener('vip', patch('vip', d => d));
+    es.addEventListener('buckets', patch('buckets', d => d));
+    es.addEventListener('checker', patch('checkers', (d, n) => {
+      const list = (n.checkers || []).filter(c => c.checker !== d.checker);
+      list.push(d); list.sort((a, b) => a.checker.localeCompare(b.checker));
+      return list;
+    }));
+    es.addEventListener('node', () => load().catch(() => {}));
+    es.addEventListener('log', ev => {
+      const d = JSON.parse(ev.data);
+      if (d.module !== selected) return;
+      logLines.push(fmtLog(d));
+      if (logLines.length > 500) logLines.splice(0, logLines.length - 500);
+      renderLog();
+    });
+  }
+
+  function fmtLog(l) { return new Date(l.at).toLocaleTimeString() + ' ' + l.node + ' ' + l.line; }
+  function fmtBytes(b) {
+    if (b == null) return '?';
+    const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB']; let i = 0;
+    while (b >= 1024 && i < u.length - 1) { b /= 1024; i++; }
+    return (i ? b.toFixed(1) : b) + ' ' + u[i];
+  }
+  function fmtDuration(s) {
+    if (s < 60) return s + ' s';
+    if (s < 3600) return Math.floor(s / 60) + ' min ' + (s % 60) + ' s';
+    return Math.floor(s / 3600) + ' h ' + Math.floor(s % 3600 / 60) + ' min';
+  }
+
+  showWho();
+  load().catch(e => toast('cannot load the cluster: ' + e));
+  connect();
+  setInterval(() => { if (selected && model) renderDetail(); }, 30000); // the timeline's "now" moves
+})();

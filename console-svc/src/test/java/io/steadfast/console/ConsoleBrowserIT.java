@@ -1,0 +1,227 @@
+package io.steadfast.console;
+
+import io.steadfast.api.Readiness;
+import io.steadfast.api.State;
+import io.steadfast.api.HeartbeatApi.ModuleState;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.WebDriver;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The web page in headless Chromium (Debian chromium + chromedriver) against a real ConsoleVerticle with stand-in
+ * services ({@link StandInCluster}): it shows the states, a swap asks for confirmation naming the consequence,
+ * signs in, and the new roles appear without a reload. Also measures state publication → on screen.
+ * Screenshots: target/browser/*.png.
+ */
+class ConsoleBrowserIT {
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    static final Path ARTIFACTS = Path.of("target", "browser");
+
+    static StandInCluster cluster;
+    static ChromeDriver driver;
+    static Path profile;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assertThat(CHROMIUM).as("Debian package chromium").exists();
+        assertThat(CHROMEDRIVER).as("Debian package chromium-driver").exists();
+        Files.createDirectories(ARTIFACTS);
+        cluster = StandInCluster.start(true, false);
+        profile = Files.createTempDirectory("sf-chromium");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                "--user-data-dir=" + profile, "--window-size=1280,900");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        driver = new ChromeDriver(service, options);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (driver != null) {
+                driver.quit();
+            }
+        } finally {
+            try {
+                if (cluster != null) {
+                    cluster.close();
+                }
+            } finally {
+                if (profile != null) {
+                    try (var files = Files.walk(profile)) {
+                        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    }
+                }
+            }
+        }
+    }
+
+    /** Bounded polling (selenium-support is not available here): 10 s, every 20 ms; exceptions = not yet. */
+    interface Wait {
+        void until(java.util.function.Predicate<WebDriver> condition) throws InterruptedException;
+    }
+
+    private Wait waitFor() {
+        return condition -> {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            RuntimeException last = null;
+            while (System.nanoTime() < deadline) {
+                try {
+                    if (condition.test(driver)) {
+                        return;
+                    }
+                } catch (RuntimeException e) {
+                    last = e;
+                }
+                Thread.sleep(20);
+            }
+            throw new AssertionError("condition not met within 10 s", last);
+        };
+    }
+
+    private String cellState(String module, String node) {
+        return driver.findElement(By.id("cell-" + module + "-" + node)).getAttribute("data-state");
+    }
+
+    private void screenshot(String name) throws Exception {
+        File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
+        Files.copy(shot.toPath(), ARTIFACTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Test
+    void seesStatesSwapsAfterConfirmationAndSeesTheNewRolesWithoutReloading() throws Exception {
+        driver.manage().window().setSize(new Dimension(1280, 900));
+        driver.get(cluster.url() + "/");
+        waitFor().until(d -> d.findElement(By.id("live")).getText().equals("live"));
+        waitFor().until(d -> "PRIM".equals(cellState("db", "node1")));
+        assertThat(cellState("db", "node2")).isEqualTo("SECOND");
+        assertThat(driver.findElement(By.id("cell-db-node1")).getAttribute("class")).contains("green");
+        assertThat(cellState("web", "node3")).isEqualTo("UNKNOWN");
+        assertThat(driver.findElement(By.id("cell-web-node3")).getAttribute("class")).contains("grey");
+        // the page must not reload: mark it, and check the mark survives
+        ((JavascriptExecutor) driver).executeScript("window.sfNoReload = 42;");
+        screenshot("1-before-swap");
+
+        WebElement cell = driver.findElement(By.id("cell-db-node1"));
+        cell.findElement(By.tagName("summary")).click();
+        cell.findElement(By.cssSelector("button[data-action='swap']")).click();
+        WebElement text = driver.findElement(By.id("confirm-text"));
+        waitFor().until(d -> d.findElement(By.id("confirm")).isDisplayed());
+        assertThat(text.getText()).contains("swap moves the application db to node2");
+        screenshot("2-confirm");
+        driver.findElement(By.id("confirm-ok")).click();
+
+        // not signed in: the console answers 401 and the page asks for credentials, then retries
+        waitFor().until(d -> d.findElement(By.id("login")).isDisplayed());
+        driver.findElement(By.id("login-user")).sendKeys("cy");
+        driver.findElement(By.id("login-password")).sendKeys("cy-pw");
+        driver.findElement(By.id("login-ok")).click();
+
+        waitFor().until(d -> "PRIM".equals(cellState("db", "node2")) && "SECOND".equals(cellState("db", "node1")));
+        assertThat(((JavascriptExecutor) driver).executeScript("return window.sfNoReload;")).isEqualTo(42L);
+        assertThat(cluster.commands.getLast().module()).isEqualTo("db");
+        assertThat(driver.findElement(By.id("who")).getText()).contains("cy");
+        screenshot("3-after-swap");
+    }
+
+    /** State publication (stand-in heartbeat) → the cell shows it; the figure for RESULTS.md. */
+    @Test
+    void measuresPublicationToScreenLatency() throws Exception {
+        driver.get(cluster.url() + "/");
+        waitFor().until(d -> d.findElement(By.id("live")).getText().equals("live"));
+        waitFor().until(d -> cellState("web", "node2").equals("UP"));
+        JavascriptExecutor js = (JavascriptExecutor) driver;
+        List<Long> latencies = new ArrayList<>();
+        int rounds = 20;
+        for (int i = 0; i < rounds; i++) {
+            State next = i % 2 == 0 ? State.WAIT : State.UP;
+            ModuleState published = cluster.publish("node2", "web", next,
+                    next == State.UP ? Readiness.READY : Readiness.TRANSIENT, "round " + i);
+            waitFor().until(d -> next.name().equals(cellState("web", "node2")));
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> rendered = (List<Map<String, Object>>) js.executeScript(
+                    "return window.sfRendered.filter(r => r.module === 'web' && r.node === 'node2' && r.since === "
+                            + published.since() + ");");
+            assertThat(rendered).isNotEmpty();
+            latencies.add(((Number) rendered.getFirst().get("renderedAt")).longValue() - published.since());
+        }
+        latencies.sort(Long::compare);
+        long p50 = latencies.get(rounds / 2);
+        long max = latencies.getLast();
+        String line = "publication -> page, " + rounds + " rounds: p50 " + p50 + " ms, max " + max + " ms, all "
+                + latencies;
+        System.out.println("[RESULT] " + line);
+        Files.writeString(ARTIFACTS.resolve("latency.txt"), line + "\n");
+        assertThat(latencies).allMatch(l -> l >= 0);
+    }
+
+    @Test
+    void showsResyncProgressLogLinesAndCheckersLive() throws Exception {
+        driver.get(cluster.url() + "/");
+        waitFor().until(d -> d.findElement(By.id("live")).getText().equals("live"));
+        waitFor().until(d -> d.findElement(By.id("checkers")).getText().contains("db-port"));
+        waitFor().until(d -> d.findElement(By.id("log")).getText().contains("node2 line 2"));
+        String secondary = cellState("db", "node1").equals("SECOND") ? "node1" : "node2";
+        cluster.publishResync(secondary, "db", 3L << 20, 4L << 20);
+        waitFor().until(d -> d.findElement(By.id("cell-db-" + secondary)).getText().contains("resync 75%"));
+        assertThat(driver.findElement(By.id("cell-db-" + secondary)).getText()).contains("ETA");
+        cluster.vertx.eventBus().publish(io.steadfast.api.CheckerApi.MODULE_LOG,
+                new io.steadfast.api.CheckerApi.LogLine("node1", "db", System.currentTimeMillis(),
+                        "start_prim: started pid 4242").toJson());
+        waitFor().until(d -> d.findElement(By.id("log")).getText().contains("started pid 4242"));
+        cluster.vertx.eventBus().publish(io.steadfast.api.CheckerApi.CHECKER_EVENTS,
+                new io.steadfast.api.CheckerApi.CheckerStatus("node2", "db", "db-port",
+                        io.steadfast.api.CheckerApi.Status.DOWN, "connection refused", System.currentTimeMillis())
+                        .toJson());
+        waitFor().until(d -> d.findElement(By.id("checkers")).getText().contains("connection refused"));
+        assertThat(driver.findElement(By.id("timeline")).findElements(By.cssSelector("svg rect")).size())
+                .isGreaterThan(2);
+        screenshot("5-resync-log-checkers");
+        cluster.publishResync(secondary, "db", 4L << 20, 4L << 20);
+    }
+
+    @Test
+    void fitsAPhoneSizedScreen() throws Exception {
+        driver.manage().window().setSize(new Dimension(390, 844));
+        try {
+            driver.get(cluster.url() + "/");
+            waitFor().until(d -> d.findElement(By.id("live")).getText().equals("live"));
+            waitFor().until(d -> !cellState("db", "node1").isEmpty());
+            Long scrollWidth = (Long) ((JavascriptExecutor) driver).executeScript(
+                    "return document.documentElement.scrollWidth;");
+            Long clientWidth = (Long) ((JavascriptExecutor) driver).executeScript(
+                    "return document.documentElement.clientWidth;");
+            assertThat(scrollWidth).as("no horizontal scrolling on a phone").isLessThanOrEqualTo(clientWidth);
+            assertThat(driver.findElement(By.id("timeline")).findElements(By.tagName("svg"))).hasSize(1);
+            screenshot("4-phone");
+        } finally {
+            driver.manage().window().setSize(new Dimension(1280, 900));
+        }
+    }
+}

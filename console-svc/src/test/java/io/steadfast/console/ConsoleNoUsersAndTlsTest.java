@@ -1,0 +1,57 @@
+package io.steadfast.console;
+
+import io.steadfast.config.TlsConfig;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** No users file: every POST is refused with how to add a user. TLS: the console speaks HTTPS when configured. */
+class ConsoleNoUsersAndTlsTest {
+    @Test
+    void withoutAUsersFileMutatingRequestsAreRefusedAndSayHowToAddAUser() throws Exception {
+        try (StandInCluster cluster = StandInCluster.start(false, false)) {
+            Http http = new Http(cluster.url());
+            int before = cluster.commands.size();
+            Http.Reply r = http.post("/api/v1/modules/db/nodes/node1/restart", Http.basic("admin", "admin"), "{}");
+            assertThat(r.status()).isEqualTo(403);
+            assertThat(r.error()).isEqualTo("no-users");
+            assertThat(r.json().getString("message")).contains("steadfast user add");
+            assertThat(cluster.commands).hasSize(before);
+            assertThat(http.get("/api/v1/cluster").status()).isEqualTo(200); // reads stay open
+        }
+    }
+
+    @Test
+    void consoleServesHttpsWhenTlsIsConfigured() throws Exception {
+        Path dir = Files.createTempDirectory("sf-tls");
+        try {
+            Path keystore = dir.resolve("console.p12");
+            Path pass = dir.resolve("tls.pass");
+            Files.writeString(pass, "changeit-123\n");
+            String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+            Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "console", "-keyalg", "EC",
+                    "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore",
+                    keystore.toString(), "-storepass", "changeit-123").redirectErrorStream(true).start();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isZero();
+            try (StandInCluster cluster = StandInCluster.start(true, false,
+                    Optional.of(new TlsConfig(keystore, Optional.empty(), pass)))) {
+                assertThat(cluster.url()).startsWith("https://");
+                Http http = new Http(cluster.url());
+                assertThat(http.get("/api/v1/cluster").status()).isEqualTo(200);
+                assertThat(http.post("/api/v1/modules/db/nodes/node1/restart", Http.basic("cy", "cy-pw"), "{}")
+                        .status()).isEqualTo(200);
+            }
+        } finally {
+            for (Path f : List.of(dir.resolve("console.p12"), dir.resolve("tls.pass"), dir)) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+}

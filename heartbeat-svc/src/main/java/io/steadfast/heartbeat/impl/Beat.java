@@ -1,0 +1,14 @@
+package io.steadfast.heartbeat.impl;
+
+/**
+ * One heartbeat datagram. {@code lan} is the heartbeat network it was sent on (authenticated, so a beat captured
+ * on one lan cannot be replayed on another); {@code echoSentAt}/{@code echoHoldMs} return the {@code sentAt} of
+ * the last beat received from the addressee on this lan and how long ago it arrived, so the addressee can
+ * measure the round trip on its own clock.
+ */
+public record Beat(String cluster, String module, String lan, String bootId, long seq, long sentAt,
+                   PeerStatus status, long echoSentAt, long echoHoldMs) {
+    public String node() {
+        return status.node();
+    }
+}

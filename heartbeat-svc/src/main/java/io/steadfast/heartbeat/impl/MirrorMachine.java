@@ -1,0 +1,908 @@
+package io.steadfast.heartbeat.impl;
+
+import io.steadfast.api.Command;
+import io.steadfast.api.HeartbeatApi.Role;
+import io.steadfast.api.ReplicationApi;
+import io.steadfast.api.Readiness;
+import io.steadfast.api.State;
+import io.steadfast.bus.ErrorCode;
+import io.steadfast.config.FailureAction;
+import io.steadfast.config.ModuleConfig;
+import io.steadfast.config.ServiceConfig;
+import io.steadfast.service.ServiceException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The mirror state machine of one module on one node (DESIGN §2). Pure and single-threaded: every input is a
+ * method call with the current wall time; outputs go to {@link Effects} (transitions, durable state, role changes
+ * for the choreographer, witness checks). It never becomes primary on data that may be stale:
+ * <ul>
+ * <li>each node persists its data generation, whether its copy is up to date, and whether it is
+ * <em>exclusive</em> (primary alone, so no other copy can be newer);</li>
+ * <li>with the peer in sight, the primary is the up-to-date node holding the newest generation (ties: the
+ * {@code defaultprim} node, the node that was SECOND, the last primary, config order);</li>
+ * <li>with the peer out of sight, only an exclusive node (or the {@code defaultprim} node of a fresh module)
+ * starts alone; a SECOND that loses its primary takes over only when up to date, with failover on, and when the
+ * witness (if configured) answers; a PRIM that loses its SECOND stays primary only if the witness answers.</li>
+ * </ul>
+ */
+public final class MirrorMachine implements ModuleMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(MirrorMachine.class);
+
+    public enum MirrorState {
+        STOP, WAIT, ALONE, PRIM, SECOND;
+
+        public State api() {
+            return State.valueOf(name());
+        }
+
+        public boolean primary() {
+            return this == ALONE || this == PRIM;
+        }
+    }
+
+    /** Effects of the machine, run synchronously on the machine's thread. */
+    public interface Effects {
+        void transition(Transition t);
+
+        /** Must be durable when it returns: the machine acts on the new state right after. */
+        void persist(Persisted p);
+
+        /** Start a role change; answer {@link #roleDone} or {@link #roleFailed} later with its token. */
+        void roleChange(RoleChange change);
+
+        /** Ask the witness; answer {@link #witnessResult} later with the token. */
+        void checkWitness(long token);
+    }
+
+    public record Settings(String module, String self, String peer, List<String> order,
+                           Optional<String> defaultprimNode, boolean lastprim, boolean failover, int maxloop,
+                           long loopIntervalMs, boolean witness, boolean replication, long startupGraceMs,
+                           long wantPrimMs) {
+        public static Settings of(ModuleConfig m, String self) {
+            ServiceConfig s = m.service();
+            long timeout = m.heartbeat().timeout().toMillis();
+            return new Settings(m.name(), self, m.peerOf(self).orElseThrow(), m.nodes(), s.defaultprimNode(),
+                    ServiceConfig.LASTPRIM.equals(s.defaultprim()), s.failover(), s.maxloop(),
+                    s.loopInterval().toMillis(), m.splitbrain().hasWitness(), m.replication().isPresent(),
+                    timeout + m.heartbeat().pulse().toMillis(), Math.max(5000, 10 * timeout));
+        }
+    }
+
+    private enum WitnessPurpose { TAKEOVER, KEEP }
+
+    private final Settings s;
+    private final Effects fx;
+    private Persisted p;
+
+    private MirrorState state = MirrorState.STOP;
+    private Readiness readiness = Readiness.NOT_READY;
+    private String reason = "not started";
+    private long since;
+
+    private PeerStatus peer;
+    private long bootedAt;
+    private long tokens;
+    private RoleChange busy;
+    private long witnessToken;
+    private WitnessPurpose witnessPurpose;
+    private Command queued;
+    private String queuedReason = "";
+    /** Why the module entered WAIT: kept at the head of the reason while WAIT explains what it waits for. */
+    private String waitCause = "";
+
+    /** A checker parked the module in WAIT (name of the checker), until it resumes. */
+    private String parkedBy;
+    /** The last role change failed: not chosen automatically until an operator starts it again. */
+    private boolean failed;
+    /** stopstart/swap/second: prefer the peer as primary (still allowed when nobody else can). */
+    private boolean yielding;
+    private long wantPrimUntil;
+    private boolean handover;
+    private boolean fullsyncNext;
+    private String lastAlert = "";
+
+    public MirrorMachine(Settings settings, Persisted persisted, Effects effects) {
+        this.s = settings;
+        this.p = persisted;
+        this.fx = effects;
+    }
+
+    // ------------------------------------------------------------------ inputs
+
+    /** heartbeat-svc started: resume, or stay stopped if an operator stopped the module. */
+    public void boot(long now) {
+        bootedAt = now;
+        since = now;
+        if (p.adminStopped()) {
+            toStop("stopped by an operator (before this restart): `start` to run it", now);
+            return;
+        }
+        toWait("starting: listening for the peer (last role " + p.lastRole() + ")", now);
+        evaluate(now);
+    }
+
+    /** Called on a timer (pulse/2): startup grace, expiring requests. */
+    public void tick(long now) {
+        if (wantPrimUntil != 0 && now > wantPrimUntil) {
+            wantPrimUntil = 0;
+            LOG.info("{}: the primary did not hand over; swap request dropped", s.module());
+        }
+        evaluate(now);
+    }
+
+    /** A valid beat from the peer (every beat: cheap when nothing changed). */
+    public void peerBeat(PeerStatus status, long now) {
+        boolean changed = !status.equals(peer);
+        if (peer == null) {
+            LOG.info("{}: peer {} in sight ({})", s.module(), status.node(), status.state());
+        }
+        peer = status;
+        if (witnessToken != 0) {
+            witnessToken = 0; // the peer is back: the question no longer matters
+            changed = true;
+        }
+        if (changed) {
+            evaluate(now);
+        }
+    }
+
+    /** No valid beat from the peer on any lan within the timeout. */
+    @Override
+    public void peerLost(String node, long now) {
+        if (peer == null) {
+            return;
+        }
+        LOG.warn("{}: peer {} lost (was {})", s.module(), peer.node(), peer.state());
+        peer = null;
+        evaluate(now);
+    }
+
+    public void witnessResult(long token, boolean reached, String detail, long now) {
+        if (token != witnessToken || token == 0) {
+            return;
+        }
+        witnessToken = 0;
+        if (peer != null || busy != null) {
+            evaluate(now);
+            return;
+        }
+        if (witnessPurpose == WitnessPurpose.TAKEOVER && state == MirrorState.SECOND) {
+            if (reached) {
+                acquire(MirrorState.ALONE, "primary lost (no heartbeat on any lan); witness " + detail
+                        + " answers: taking over", "failover", now);
+            } else {
+                toWait("primary lost and the witness does not answer (" + detail
+                        + "): this node may be the one cut off; waiting", now);
+            }
+        } else if (witnessPurpose == WitnessPurpose.KEEP && state == MirrorState.PRIM) {
+            if (reached) {
+                primToAlone("peer lost (no heartbeat on any lan); witness " + detail + " answers", now);
+            } else {
+                release(MirrorState.WAIT, "peer lost and the witness does not answer (" + detail
+                        + "): stepping down so that two primaries never write", "splitbrain", false, now);
+            }
+        } else {
+            evaluate(now);
+        }
+    }
+
+    public void roleDone(long token, long now) {
+        if (busy == null || busy.token() != token) {
+            return;
+        }
+        RoleChange c = busy;
+        busy = null;
+        switch (c.kind()) {
+            case ACQUIRE, RESTART -> set(state, Readiness.READY, reason, now);
+            case RELEASE -> {
+                if (c.to() == MirrorState.SECOND.api()) {
+                    secondAfterDemote(now);
+                } else {
+                    set(state, Readiness.NOT_READY, reason, now);
+                }
+            }
+            case DEMOTE -> secondAfterDemote(now);
+        }
+        afterChange(now);
+    }
+
+    public void roleFailed(long token, String why, long now) {
+        if (busy == null || busy.token() != token) {
+            return;
+        }
+        RoleChange c = busy;
+        busy = null;
+        LOG.error("{}: {} to {} failed: {}", s.module(), c.kind(), c.to(), why);
+        if (c.kind() == ChangeKind.RELEASE && c.to() == State.STOP) {
+            set(MirrorState.STOP, Readiness.NOT_READY, "stopped, but leaving the primary role failed: " + why, now);
+        } else {
+            failed = true;
+            countLoop(now);
+            if (loopsExceeded(now)) {
+                p = p.withAdminStopped(true);
+                persistRole(MirrorState.STOP);
+                set(MirrorState.STOP, Readiness.NOT_READY, c.kind().name().toLowerCase() + " failed: " + why
+                        + "; maxloop " + s.maxloop() + " reached: stopped (`start` to retry)", now);
+            } else {
+                toWait(c.kind().name().toLowerCase() + " to " + c.to() + " failed: " + why
+                        + " (rolled back; `start` or `prim` to retry)", now);
+            }
+        }
+        afterChange(now);
+    }
+
+    /** Replication status of this module on this node (replication-svc). Ignored without replication. */
+    public void replication(ReplicationApi.Role role, boolean upToDate, boolean recording, String why, long now) {
+        if (!s.replication() || busy != null) {
+            return;
+        }
+        if (state == MirrorState.SECOND && role == ReplicationApi.Role.TARGET) {
+            if (upToDate && peer != null && peer.primary()) {
+                if (!p.upToDate() || !p.generation().equals(peer.generation())) {
+                    p = p.withGeneration(peer.generation(), true, false);
+                    fx.persist(p);
+                }
+                if (readiness != Readiness.READY) {
+                    set(MirrorState.SECOND, Readiness.READY, "up to date with " + peer.node(), now);
+                }
+            } else if (!upToDate && readiness == Readiness.READY) {
+                markNotUpToDate("resynchronising: " + why, now);
+            }
+        } else if (state == MirrorState.PRIM && role == ReplicationApi.Role.SOURCE && recording) {
+            primToAlone("replication to " + s.peer() + " stopped answering (" + why + ")", now);
+        }
+    }
+
+    /**
+     * An operator's command (DESIGN §2). Returns what was done.
+     *
+     * @throws ServiceException CONFLICT when the command is not allowed in the current state
+     */
+    public String command(Command c, List<String> options, long now) {
+        if (busy != null) {
+            if (c == Command.STOP || c == Command.FORCESTOP) {
+                queued = c;
+                queuedReason = "by an operator";
+                return c.id() + " queued after the running " + busy.kind().name().toLowerCase() + " to " + busy.to();
+            }
+            throw conflict("a role change is in progress (" + busy.kind().name().toLowerCase() + " to " + busy.to()
+                    + "): try again when it is done");
+        }
+        boolean fullsync = options.contains("fullsync");
+        switch (c) {
+            case START -> {
+                if (state != MirrorState.STOP) {
+                    throw conflict("already started (" + state + ")");
+                }
+                clearOperatorFlags();
+                p = p.withAdminStopped(false);
+                fx.persist(p);
+                toWait("started by an operator", now);
+                evaluate(now);
+                return "started: " + state;
+            }
+            case STOP, FORCESTOP -> {
+                if (state == MirrorState.STOP) {
+                    throw conflict("already stopped");
+                }
+                stopNow(c == Command.FORCESTOP, "stopped by an operator", true, now);
+                return "stopped";
+            }
+            case RESTART -> {
+                requirePrimary(c);
+                startChange(ChangeKind.RESTART, state, "restart", false, false, now);
+                set(state, Readiness.TRANSIENT, "restarting the application (operator)", now);
+                return "restarting the application";
+            }
+            case STOPSTART -> {
+                requirePrimary(c);
+                yielding = true;
+                release(MirrorState.WAIT, "stopstart by an operator: the peer takes over if it can", "stopstart",
+                        false, now);
+                return "stopping; the peer takes over if it is up to date";
+            }
+            case PRIM -> {
+                if (state.primary()) {
+                    throw conflict("already primary (" + state + ")");
+                }
+                if (peer != null && peer.holding()) {
+                    if (!p.upToDate() || state != MirrorState.SECOND || readiness != Readiness.READY) {
+                        throw conflict("the peer is primary and this copy is not up to date: wait for the resync,"
+                                + " or stop the peer first");
+                    }
+                    clearOperatorFlags();
+                    wantPrimUntil = now + s.wantPrimMs();
+                    return "asked the primary " + peer.node() + " to hand over";
+                }
+                clearOperatorFlags();
+                p = p.withAdminStopped(false);
+                fullsyncNext = fullsync;
+                boolean mayBeStale = !(p.upToDate() && (p.exclusive() || (peer != null
+                        && p.generation().equals(Generation.newest(p.generation(), peer.generation())))));
+                acquire(peer != null && peer.state() == State.SECOND ? MirrorState.PRIM : MirrorState.ALONE,
+                        "made primary by an operator" + (mayBeStale ? " (forced: this copy may not be the newest)" : ""),
+                        "prim", now);
+                return "becoming primary";
+            }
+            case SECOND, SWAP -> {
+                if (state.primary()) {
+                    if (peer == null || peer.state() != State.SECOND || !peer.upToDate()
+                            || !peer.generation().equals(p.generation())) {
+                        throw conflict("no up-to-date SECOND to hand over to"
+                                + (c == Command.SECOND ? ": use stop to leave anyway" : ""));
+                    }
+                    yielding = true;
+                    handover = true;
+                    fullsyncNext = fullsync;
+                    release(MirrorState.SECOND, c.id() + " by an operator: handing over to " + peer.node(), c.id(),
+                            false, now);
+                    return "handing over to " + peer.node();
+                }
+                if (c == Command.SWAP) {
+                    if (state != MirrorState.SECOND || peer == null || !peer.primary()) {
+                        throw conflict("swap needs this module PRIM/SECOND on the two nodes; here it is " + state);
+                    }
+                    if (!p.upToDate() || readiness != Readiness.READY) {
+                        throw conflict("this copy is still resynchronising: swap when SECOND is Ready");
+                    }
+                    wantPrimUntil = now + s.wantPrimMs();
+                    return "asked the primary " + peer.node() + " to hand over";
+                }
+                if (state == MirrorState.SECOND) {
+                    throw conflict("already SECOND");
+                }
+                clearOperatorFlags();
+                yielding = true;
+                fullsyncNext = fullsync;
+                if (state == MirrorState.STOP) {
+                    p = p.withAdminStopped(false);
+                    fx.persist(p);
+                    toWait("started by an operator as SECOND", now);
+                }
+                evaluate(now);
+                return "will be SECOND once the peer is primary";
+            }
+        }
+        throw conflict("unknown command " + c);
+    }
+
+    /**
+     * A failover rule fired on this node (checker-svc). {@code resume}: the checker that parked the module is up.
+     */
+    public String action(FailureAction a, String checker, String why, boolean resume, long now) {
+        if (resume) {
+            if (checker.equals(parkedBy)) {
+                parkedBy = null;
+                if (state == MirrorState.WAIT && busy == null) {
+                    toWait("checker " + checker + " is up again", now);
+                }
+                evaluate(now);
+                return "resumed";
+            }
+            return "nothing to resume";
+        }
+        if (busy != null) {
+            throw conflict("a role change is in progress: action " + a + " not applied");
+        }
+        String because = "checker " + checker + ": " + why;
+        switch (a) {
+            case NONE -> {
+                return "no action";
+            }
+            case WAIT -> {
+                parkedBy = checker;
+                if (state.primary()) {
+                    release(MirrorState.WAIT, because + " → WAIT", "wait", false, now);
+                } else if (state != MirrorState.STOP) {
+                    toWait(because + " → WAIT until it is up", now);
+                }
+                return "waiting";
+            }
+            case STOP -> {
+                if (state == MirrorState.STOP) {
+                    return "already stopped";
+                }
+                stopNow(false, because + " → STOP", false, now);
+                return "stopped";
+            }
+            case RESTART, STOPSTART -> {
+                if (!state.primary()) {
+                    return "not primary here: nothing to " + a.name().toLowerCase();
+                }
+                if (loopsExceeded(now)) {
+                    stopNow(false, because + "; maxloop " + s.maxloop() + " reached in loop_interval: stopped", false, now);
+                    return "stopped (maxloop)";
+                }
+                countLoop(now);
+                if (a == FailureAction.RESTART) {
+                    startChange(ChangeKind.RESTART, state, "restart", false, false, now);
+                    set(state, Readiness.TRANSIENT, because + " → restarting the application", now);
+                    return "restarting";
+                }
+                yielding = true;
+                release(MirrorState.WAIT, because + " → stopstart: the peer takes over if it can", "stopstart",
+                        false, now);
+                return "stopstart";
+            }
+        }
+        return "no action";
+    }
+
+    // ------------------------------------------------------------------ views
+
+    public MirrorState mirrorState() {
+        return state;
+    }
+
+    @Override
+    public State state() {
+        return state.api();
+    }
+
+    @Override
+    public List<String> members() {
+        return List.of();
+    }
+
+    public Readiness readiness() {
+        return readiness;
+    }
+
+    public String reason() {
+        return reason;
+    }
+
+    public long since() {
+        return since;
+    }
+
+    public Persisted persisted() {
+        return p;
+    }
+
+    public boolean busy() {
+        return busy != null;
+    }
+
+    public Optional<PeerStatus> peer() {
+        return Optional.ofNullable(peer);
+    }
+
+    /** What this node says in its beats. */
+    public PeerStatus status(long now) {
+        boolean holding = state.primary() || (busy != null && busy.kind() != ChangeKind.DEMOTE);
+        return new PeerStatus(s.self(), state.api(), readiness, p.generation(), p.upToDate(), p.exclusive(), holding,
+                eligible(), yielding, wantPrimUntil != 0 && now <= wantPrimUntil, handover, p.lastPrim());
+    }
+
+    /** The role the node-local services must make true (published as DesiredState). */
+    public Role desiredRole() {
+        return state.primary() ? Role.PRIMARY : state == MirrorState.SECOND ? Role.SECONDARY : Role.NONE;
+    }
+
+    public Optional<String> desiredPeer() {
+        return state == MirrorState.PRIM || state == MirrorState.SECOND ? Optional.of(s.peer()) : Optional.empty();
+    }
+
+    // ------------------------------------------------------------------ decisions
+
+    private void evaluate(long now) {
+        if (busy != null) {
+            return;
+        }
+        if (queued != null) {
+            Command c = queued;
+            queued = null;
+            if (state != MirrorState.STOP) {
+                stopNow(c == Command.FORCESTOP, "stopped " + queuedReason, true, now);
+            }
+            return;
+        }
+        switch (state) {
+            case STOP -> {
+            }
+            case WAIT -> evaluateWait(now);
+            case SECOND -> evaluateSecond(now);
+            case ALONE, PRIM -> evaluatePrimary(now);
+        }
+    }
+
+    private void evaluateWait(long now) {
+        if (parkedBy != null) {
+            return;
+        }
+        if (peer == null) {
+            if (now - bootedAt < s.startupGraceMs()) {
+                return; // give the peer one timeout to show up before deciding alone
+            }
+            if (p.isFresh()) {
+                if (s.defaultprimNode().filter(s.self()::equals).isPresent() && !failed) {
+                    acquire(MirrorState.ALONE, "fresh module, this node is defaultprim; peer absent", "start", now);
+                } else {
+                    note("fresh module: waiting for the peer and `prim` (or defaultprim: <node>)", now);
+                }
+            } else if (p.exclusive() && p.upToDate() && !failed && !yielding) {
+                acquire(MirrorState.ALONE, "peer absent; this node was primary alone, so it holds the newest data",
+                        "start", now);
+            } else {
+                note("peer absent and this copy may be stale (last " + p.lastRole() + ", generation "
+                        + p.generation() + "): waiting for the peer, or `prim` to force", now);
+            }
+            return;
+        }
+        if (peer.holding()) {
+            if (peer.primary()) {
+                toSecond(now);
+            } else {
+                note("the peer " + peer.node() + " is changing role", now);
+            }
+            return;
+        }
+        lead(now);
+    }
+
+    private void evaluateSecond(long now) {
+        if (peer == null) {
+            if (witnessToken != 0) {
+                return;
+            }
+            if (!p.upToDate()) {
+                toWait("primary lost while this copy was not up to date: waiting for it (or `prim` to force)", now);
+            } else if (!s.failover()) {
+                toWait("primary lost; failover is off: `prim` to take over", now);
+            } else if (s.witness()) {
+                witnessToken = ++tokens;
+                witnessPurpose = WitnessPurpose.TAKEOVER;
+                note("primary lost (no heartbeat on any lan): asking the witness", now);
+                fx.checkWitness(witnessToken);
+            } else {
+                acquire(MirrorState.ALONE, "primary lost (no heartbeat on any lan); no witness configured",
+                        "failover", now);
+            }
+            return;
+        }
+        if (peer.holding()) {
+            if (peer.primary()) {
+                handover = false;
+                yielding = false;
+                if (p.upToDate() && !peer.generation().equals(p.generation())) {
+                    markNotUpToDate("the primary writes generation " + peer.generation() + ": resynchronising", now);
+                }
+            }
+            return;
+        }
+        // the primary left: stopped, parked, restarted, or handing over to us
+        if (yielding && peer.state() == State.SECOND) {
+            note("handing over: waiting for " + peer.node() + " to become primary", now);
+            return;
+        }
+        if (!s.failover() && !peer.handover()) {
+            toWait("the primary " + peer.node() + " left (" + peer.state() + "); failover is off", now);
+            return;
+        }
+        lead(now);
+    }
+
+    private void evaluatePrimary(long now) {
+        if (peer == null) {
+            if (state == MirrorState.PRIM && witnessToken == 0) {
+                if (s.witness()) {
+                    witnessToken = ++tokens;
+                    witnessPurpose = WitnessPurpose.KEEP;
+                    note("peer lost (no heartbeat on any lan): asking the witness", now);
+                    fx.checkWitness(witnessToken);
+                } else {
+                    primToAlone("peer lost (no heartbeat on any lan); no witness configured", now);
+                }
+            }
+            return;
+        }
+        if (peer.primary()) {
+            if (state == MirrorState.PRIM && peer.state() == State.ALONE
+                    && peer.generation().compareTo(p.generation()) > 0) {
+                // This node never wrote alone (its generation is the shared one, every write of it acknowledged
+                // by the peer): the peer took over while this node was unreachable or frozen. Not a split brain.
+                release(MirrorState.SECOND, "the peer " + peer.node() + " took over (generation "
+                        + peer.generation() + ") while this node was unreachable: following it", "failover", false, now);
+                return;
+            }
+            splitBrain(now);
+            return;
+        }
+        if (peer.state() == State.SECOND) {
+            if (state == MirrorState.ALONE) {
+                aloneToPrim(now);
+            }
+            if (peer.wantPrim() && peer.upToDate() && peer.generation().equals(p.generation())) {
+                yielding = true;
+                handover = true;
+                release(MirrorState.SECOND, "the peer " + peer.node() + " asked to become primary (swap/prim)",
+                        "swap", false, now);
+            }
+            return;
+        }
+        if (state == MirrorState.PRIM) {
+            primToAlone("the peer left SECOND (" + peer.state() + ")", now);
+        }
+    }
+
+    /** Two primaries met (both ran ALONE while cut apart): keep one by policy, resync the other in full. */
+    private void splitBrain(long now) {
+        String keeper = s.defaultprimNode().orElseGet(() -> {
+            int cmp = p.generation().compareTo(peer.generation());
+            if (cmp != 0) {
+                return cmp > 0 ? s.self() : peer.node();
+            }
+            return s.order().getFirst();
+        });
+        String alert = "SPLIT BRAIN: both nodes were primary (generation " + p.generation() + " here, "
+                + peer.generation() + " on " + peer.node() + "); keeping " + keeper
+                + " (defaultprim, else newest generation, else config order)";
+        if (keeper.equals(s.self())) {
+            if (!alert.equals(lastAlert)) {
+                LOG.error("{}: {}; {} is resynchronised in full", s.module(), alert, peer.node());
+                lastAlert = alert;
+            }
+            note(alert + "; " + peer.node() + " becomes SECOND with a full resync", now);
+        } else {
+            LOG.error("{}: {}; the changes made here since the split are discarded by a full resync",
+                    s.module(), alert);
+            fullsyncNext = true;
+            p = p.withUpToDate(false);
+            release(MirrorState.SECOND, alert + "; this node becomes SECOND with a full resync (changes made here"
+                    + " since the split are not merged)", "splitbrain", false, now);
+        }
+    }
+
+    /** Both in sight, no primary: the up-to-date node with the newest generation leads. */
+    private void lead(long now) {
+        Optional<String> leader = leader();
+        if (leader.isEmpty()) {
+            note(p.isFresh() && peer.generation().isEmpty()
+                    ? "fresh module: waiting for `prim` (or defaultprim: <node>)"
+                    : "no up-to-date copy that may start by itself: waiting for `prim`", now);
+            if (state == MirrorState.SECOND) {
+                toWait(reason, now);
+            }
+            return;
+        }
+        if (leader.get().equals(s.self())) {
+            acquire(peer.state() == State.SECOND ? MirrorState.PRIM : MirrorState.ALONE,
+                    state == MirrorState.SECOND ? "the primary " + peer.node() + " left (" + peer.state()
+                            + "): taking over" : "this node holds the newest data (generation " + p.generation() + ")",
+                    state == MirrorState.SECOND ? "failover" : "start", now);
+        } else if (state == MirrorState.SECOND) {
+            toWait("the primary left; " + leader.get() + " will become primary", now);
+        } else {
+            note(leader.get() + " will become primary (newest data); this node follows as SECOND", now);
+        }
+    }
+
+    private Optional<String> leader() {
+        String newest = Generation.newest(p.generation(), peer.generation());
+        boolean peerCandidateState = peer.state() == State.WAIT || peer.state() == State.SECOND;
+        if (newest.isEmpty()) {
+            return s.defaultprimNode().filter(n -> n.equals(s.self()) ? !failed && parkedBy == null
+                    : n.equals(peer.node()) && peerCandidateState && peer.eligible());
+        }
+        boolean selfOk = p.upToDate() && p.generation().equals(newest) && !failed && parkedBy == null;
+        boolean peerOk = peerCandidateState && peer.upToDate() && peer.generation().equals(newest)
+                && peer.eligible();
+        boolean selfPreferred = selfOk && !yielding;
+        boolean peerPreferred = peerOk && !peer.yielding();
+        if (selfPreferred && peerPreferred) {
+            return Optional.of(tieBreak());
+        }
+        if (selfPreferred) {
+            return Optional.of(s.self());
+        }
+        if (peerPreferred) {
+            return Optional.of(peer.node());
+        }
+        // only yielding candidates left: yielding is a preference, not a veto
+        if (selfOk) {
+            return Optional.of(s.self());
+        }
+        return peerOk ? Optional.of(peer.node()) : Optional.empty();
+    }
+
+    private String tieBreak() {
+        if (s.defaultprimNode().isPresent() && !s.lastprim()) {
+            return s.defaultprimNode().get();
+        }
+        boolean selfSecond = state == MirrorState.SECOND;
+        boolean peerSecond = peer.state() == State.SECOND;
+        if (selfSecond != peerSecond) {
+            return selfSecond ? s.self() : peer.node();
+        }
+        if (!p.lastPrim().isEmpty() && p.lastPrim().equals(peer.lastPrim())) {
+            return p.lastPrim();
+        }
+        return s.order().getFirst();
+    }
+
+    // ------------------------------------------------------------------ transitions
+
+    private void acquire(MirrorState to, String why, String action, long now) {
+        MirrorState from = state;
+        String gen = to == MirrorState.ALONE || p.isFresh() ? Generation.next(now) : p.generation();
+        p = new Persisted(gen, true, to == MirrorState.ALONE, to.api(), s.self(), false, p.loops());
+        fx.persist(p);
+        yielding = false;
+        handover = false;
+        wantPrimUntil = 0;
+        set(to, Readiness.TRANSIENT, why, now);
+        startChange(ChangeKind.ACQUIRE, from, action, fullsyncNext, false, now);
+        fullsyncNext = false;
+    }
+
+    private void aloneToPrim(long now) {
+        p = p.withExclusive(false).withRole(State.PRIM, s.self());
+        fx.persist(p);
+        set(MirrorState.PRIM, readiness, "replicating to " + s.peer() + " (SECOND)", now);
+    }
+
+    private void primToAlone(String why, long now) {
+        p = p.withGeneration(Generation.next(now), true, true).withRole(State.ALONE, s.self());
+        fx.persist(p);
+        set(MirrorState.ALONE, readiness, why + ": primary alone, new generation " + p.generation(), now);
+    }
+
+    private void release(MirrorState to, String why, String action, boolean force, long now) {
+        MirrorState from = state;
+        if (to != MirrorState.SECOND) {
+            p = p.withExclusive(false);
+        }
+        if (to == MirrorState.WAIT) {
+            waitCause = why;
+        }
+        persistRole(to);
+        set(to, Readiness.TRANSIENT, why, now);
+        startChange(ChangeKind.RELEASE, from, action, fullsyncNext, force, now);
+        fullsyncNext = false;
+    }
+
+    private void toSecond(long now) {
+        MirrorState from = state;
+        p = p.withRole(State.SECOND, peer.node());
+        if (s.replication()) {
+            p = p.withUpToDate(false); // up to date again only when replication says so
+            fx.persist(p);
+            set(MirrorState.SECOND, Readiness.TRANSIENT, "following " + peer.node() + ": resynchronising", now);
+            startChange(ChangeKind.DEMOTE, from, "second", fullsyncNext, false, now);
+            fullsyncNext = false;
+        } else {
+            fx.persist(p);
+            secondAfterDemote(now);
+        }
+    }
+
+    private void secondAfterDemote(long now) {
+        if (!s.replication() && peer != null && peer.primary()) {
+            p = p.withGeneration(peer.generation(), true, false);
+            fx.persist(p);
+            set(MirrorState.SECOND, Readiness.READY, "SECOND of " + peer.node() + " (no replicated data)", now);
+        } else if (!s.replication()) {
+            p = p.withUpToDate(true);
+            fx.persist(p);
+            set(MirrorState.SECOND, Readiness.READY, "SECOND (no replicated data)", now);
+        } else {
+            if (p.upToDate()) {
+                p = p.withUpToDate(false);
+                fx.persist(p);
+            }
+            set(MirrorState.SECOND, Readiness.TRANSIENT, "SECOND: resynchronising from " + s.peer(), now);
+        }
+    }
+
+    private void markNotUpToDate(String why, long now) {
+        p = p.withUpToDate(false);
+        fx.persist(p);
+        set(MirrorState.SECOND, Readiness.TRANSIENT, why, now);
+    }
+
+    private void stopNow(boolean force, String why, boolean byOperator, long now) {
+        p = p.withAdminStopped(byOperator || p.adminStopped());
+        witnessToken = 0;
+        if (state.primary()) {
+            release(MirrorState.STOP, why, force ? "forcestop" : "stop", force, now);
+        } else {
+            toStop(why, now);
+        }
+    }
+
+    private void toStop(String why, long now) {
+        persistRole(MirrorState.STOP);
+        set(MirrorState.STOP, Readiness.NOT_READY, why, now);
+    }
+
+    private void toWait(String why, long now) {
+        witnessToken = 0;
+        waitCause = why;
+        if (state != MirrorState.WAIT && state != MirrorState.STOP) {
+            persistRole(MirrorState.WAIT);
+        }
+        set(MirrorState.WAIT, Readiness.NOT_READY, why, now);
+    }
+
+    private void persistRole(MirrorState role) {
+        p = p.withRole(role.api(), p.lastPrim());
+        fx.persist(p);
+    }
+
+    private void startChange(ChangeKind kind, MirrorState from, String action, boolean fullsync, boolean force,
+                             long now) {
+        Optional<String> replPeer = state == MirrorState.PRIM || state == MirrorState.SECOND
+                ? Optional.of(s.peer()) : Optional.empty();
+        busy = new RoleChange(++tokens, s.module(), kind, from.api(), state.api(), replPeer, p.generation(), fullsync,
+                force, action);
+        fx.roleChange(busy);
+    }
+
+    /** After a role change ended: run what waited for it. */
+    private void afterChange(long now) {
+        evaluate(now);
+    }
+
+    private void set(MirrorState to, Readiness r, String why, long now) {
+        MirrorState from = state;
+        Readiness fromR = readiness;
+        boolean changed = from != to || fromR != r;
+        state = to;
+        readiness = r;
+        reason = why;
+        if (changed) {
+            since = now;
+            Transition t = new Transition(s.module(), from.api(), fromR, to.api(), r, why, now);
+            LOG.info("{}", t);
+            fx.transition(t);
+        }
+    }
+
+    /** Reason changes without a transition. */
+    private void note(String why, long now) {
+        String full = state == MirrorState.WAIT && !waitCause.isEmpty() && !why.startsWith(waitCause)
+                ? waitCause + "; " + why : why;
+        if (!full.equals(reason)) {
+            set(state, readiness, full, now);
+        }
+    }
+
+    private boolean eligible() {
+        return parkedBy == null && !failed && state != MirrorState.STOP;
+    }
+
+    private void clearOperatorFlags() {
+        failed = false;
+        parkedBy = null;
+        yielding = false;
+        handover = false;
+    }
+
+    private void requirePrimary(Command c) {
+        if (!state.primary()) {
+            throw conflict(c.id() + " applies to the primary; here the module is " + state);
+        }
+    }
+
+    private void countLoop(long now) {
+        List<Long> loops = new ArrayList<>(p.loops().stream().filter(t -> now - t < s.loopIntervalMs()).toList());
+        loops.add(now);
+        p = p.withLoops(loops);
+        fx.persist(p);
+    }
+
+    private boolean loopsExceeded(long now) {
+        return s.maxloop() > 0 && p.loops().stream().filter(t -> now - t < s.loopIntervalMs()).count() >= s.maxloop();
+    }
+
+    private static ServiceException conflict(String message) {
+        return new ServiceException(ErrorCode.CONFLICT, message);
+    }
+}

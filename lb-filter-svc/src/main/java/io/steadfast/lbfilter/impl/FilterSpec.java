@@ -1,0 +1,38 @@
+package io.steadfast.lbfilter.impl;
+
+import io.steadfast.config.Defaults;
+import io.steadfast.config.FarmConfig;
+import io.steadfast.config.FarmRule;
+import io.steadfast.config.ModuleConfig;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What the filter of one farm module is made of, from the config: the module (its name gives the table name and
+ * the hash seed), the interface, the VIP (address only) and the rules, plus the members' weights.
+ */
+public record FilterSpec(String module, String iface, String vip, List<FarmRule> rules, Map<String, Integer> power) {
+    public FilterSpec {
+        Objects.requireNonNull(module, "module");
+        Objects.requireNonNull(iface, "iface");
+        Objects.requireNonNull(vip, "vip");
+        rules = List.copyOf(rules);
+        power = Map.copyOf(power);
+    }
+
+    /** @throws IllegalArgumentException when the module is not a farm with a VIP */
+    public static FilterSpec of(ModuleConfig m) {
+        if (!m.isFarm() || m.vip().isEmpty() || m.farm().isEmpty()) {
+            throw new IllegalArgumentException("module " + m.name() + " is not a farm with a VIP");
+        }
+        FarmConfig farm = m.farm().get();
+        return new FilterSpec(m.name(), m.vip().get().iface(), m.vip().get().addr().address(), farm.rules(),
+                farm.power());
+    }
+
+    public BucketTable table(List<String> members) {
+        return BucketTable.compute(module, members, power, Defaults.FARM_POWER);
+    }
+}

@@ -1,0 +1,89 @@
+package io.steadfast.node.cli;
+
+import io.steadfast.node.Main;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code steadfast start|stop|restart|stopstart|forcestop|prim|second|swap -m M [--node N]}: one module command,
+ * relayed by the console to the heartbeat-svc of node N (default: the console's node). Exit 0 when done,
+ * 1 when the cluster refused it (the reason is printed), 3 when the console cannot be reached, 64 usage.
+ * Registered once per command name by {@link Main}.
+ */
+@Command(description = {"Run a module command on a node (through the console).",
+        "Exit 0 done, 1 refused (reason printed), 3 console unreachable, 64 usage error."})
+public final class ModuleCommand implements Callable<Integer> {
+    static final int EXIT_REFUSED = 1;
+
+    private final io.steadfast.api.Command command;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConsoleOptions console;
+
+    @Option(names = {"-m", "--module"}, paramLabel = "M", required = true, description = "the module")
+    String module;
+
+    @Option(names = "--node", paramLabel = "N", description = "the node (default: the console's node)")
+    String node;
+
+    @Option(names = "--fullsync", description = "prim/second: resynchronise everything, not only what changed")
+    boolean fullsync;
+
+    public ModuleCommand(io.steadfast.api.Command command) {
+        this.command = command;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            ConsoleClient client = console.client();
+            String target = node;
+            if (target == null) {
+                ConsoleClient.Answer m = client.get("api/v1/modules/" + Cli.segment(module));
+                if (!m.ok()) {
+                    err.println("steadfast: " + m.errorText());
+                    return EXIT_REFUSED;
+                }
+                ModuleView view = new ModuleView(m.body());
+                if (!view.nodeNames().contains(view.console())) {
+                    err.println("steadfast: --node is required: module " + module + " does not run on "
+                            + view.console() + " (its nodes: " + String.join(", ", view.nodeNames()) + ")");
+                    return Main.EXIT_USAGE;
+                }
+                target = view.console();
+            }
+            List<String> options = new ArrayList<>();
+            if (fullsync) {
+                options.add("fullsync");
+            }
+            ConsoleClient.Answer r = client.post("api/v1/modules/" + Cli.segment(module) + "/nodes/"
+                    + Cli.segment(target) + "/" + command.id(), new JsonObject().put("options", new JsonArray(options)));
+            if (!r.ok()) {
+                err.println("steadfast: " + command.id() + " " + module + " on " + target + " refused: " + r.errorText());
+                return EXIT_REFUSED;
+            }
+            out.println(command.id() + " " + module + " on " + target + ": " + r.body().getString("message", "done")
+                    + " (" + target + " now " + r.body().getString("state", "?") + ")");
+            return 0;
+        } catch (IOException e) {
+            err.println("steadfast: cannot reach the console at " + console.url + ": " + e.getMessage());
+            return Cli.EXIT_UNREACHABLE;
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package io.steadfast.node.demo;
+
+import io.steadfast.lab.ExecResult;
+import io.steadfast.lab.Lab;
+import io.steadfast.lab.LabNode;
+import io.steadfast.lab.LabProcess;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Node agents running in the nodes of a {@link Lab}: the demo and the integration tests use it. It writes the
+ * cluster config (every lab node, consoles bound to the node address), a fresh secret, and starts
+ * {@code <home>/steadfast node …} in each node's namespace, each with its own state directory.
+ */
+public final class LabCluster {
+    public static final int CONSOLE_PORT = 9400;
+
+    private final Lab lab;
+    private final Path home;
+    private final Path dir;
+    private final Path config;
+    private final Map<String, LabProcess> agents = new LinkedHashMap<>();
+
+    private LabCluster(Lab lab, Path home, Path dir, Path config) {
+        this.lab = lab;
+        this.home = home;
+        this.dir = dir;
+        this.config = config;
+    }
+
+    /**
+     * Writes the config into {@code dir} with {@code modulesYaml} (the {@code modules:} section, YAML text
+     * including the key; may be {@code "modules: []\n"}).
+     */
+    public static LabCluster configure(Lab lab, Path home, Path dir, String modulesYaml) throws IOException {
+        Files.createDirectories(dir);
+        Path secret = dir.resolve("secret");
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        Files.writeString(secret, HexFormat.of().formatHex(key) + "\n");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        Path config = dir.resolve("steadfast.yml");
+        Files.writeString(config, clusterYaml(lab, lab.prefix() + "-" + HexFormat.of().formatHex(key, 0, 3), secret,
+                dir.resolve("state")) + modulesYaml);
+        return new LabCluster(lab, home, dir, config);
+    }
+
+    static String clusterYaml(Lab lab, String clusterName, Path secretFile, Path stateDir) {
+        StringBuilder y = new StringBuilder();
+        y.append("# Written for the lab ").append(lab.prefix()).append(".\n");
+        y.append("cluster:\n");
+        y.append("  name: ").append(clusterName).append('\n');
+        y.append("  secret_file: ").append(secretFile).append('\n');
+        y.append("  state_dir: ").append(stateDir).append('\n');
+        y.append("  console: { port: ").append(CONSOLE_PORT).append(", bind: 0.0.0.0 }\n");
+        y.append("  nodes:\n");
+        for (LabNode n : lab.nodes()) {
+            y.append("    - name: ").append(n.name()).append('\n');
+            y.append("      addr: ").append(n.addr()).append('\n');
+            y.append("      lans: {");
+            for (int lan = 1; lan <= n.lans(); lan++) {
+                y.append(lan > 1 ? ", " : " ").append("lan").append(lan).append(": ").append(n.addr(lan));
+            }
+            y.append(" }\n");
+        }
+        return y.toString();
+    }
+
+    public Path config() {
+        return config;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Lab lab() {
+        return lab;
+    }
+
+    /** Starts (or restarts, if its JVM is gone) the agent of one node; its log goes to {@code <dir>/<node>.log}. */
+    public LabProcess start(String node) {
+        return launch(node, node, List.of("node"));
+    }
+
+    /** The agent of one node running only the listed services ({@code --services}). */
+    public LabProcess start(String node, List<String> services) {
+        return launch(node, node, List.of("node", "--services", String.join(",", services)));
+    }
+
+    /** One service alone in its own JVM ({@code steadfast svc X}); key {@code node/service}. */
+    public LabProcess startService(String node, String service) {
+        return launch(node + "/" + service, node, List.of("svc", service));
+    }
+
+    private LabProcess launch(String key, String node, List<String> command) {
+        LabProcess old = agents.get(key);
+        if (old != null && old.isAlive()) {
+            throw new IllegalStateException(key + " is still running (pid " + old.pid() + ")");
+        }
+        List<String> argv = new java.util.ArrayList<>();
+        argv.add(home.resolve("steadfast").toString());
+        argv.addAll(command);
+        argv.addAll(List.of("--config", config.toString(), "--node", node,
+                "--state-dir", dir.resolve(node).resolve("state").toString()));
+        LabProcess p = lab.node(node).start(dir.resolve(key.replace('/', '-') + ".log"),
+                Map.of("STEADFAST_NO_BUILD", "1"), List.of("setsid"), argv.toArray(String[]::new));
+        agents.put(key, p);
+        return p;
+    }
+
+    public void startAll() {
+        lab.nodes().forEach(n -> start(n.name()));
+    }
+
+    /** The JVM started for {@code key}: a node name, or {@code node/service} for a service alone. */
+    public LabProcess agent(String key) {
+        return Optional.ofNullable(agents.get(key)).orElseThrow(() -> new IllegalArgumentException("no agent " + key));
+    }
+
+    public Map<String, LabProcess> agents() {
+        return Map.copyOf(agents);
+    }
+
+    /** An agent that exited, if any (for a wait loop to fail fast with its log). */
+    public Optional<LabProcess> deadAgent() {
+        return agents.values().stream().filter(p -> !p.isAlive()).findFirst();
+    }
+
+    /** GET a console path on {@code node} from inside its namespace; empty when it does not answer 2xx. */
+    public Optional<JsonObject> console(String node, String path) {
+        LabNode n = lab.node(node);
+        ExecResult r = n.exec(Duration.ofSeconds(6), "curl", "-sf", "--max-time", "5",
+                "http://" + n.addr() + ":" + CONSOLE_PORT + path);
+        if (!r.ok()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new JsonObject(r.stdout()));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The cluster as {@code node}'s console sees it. */
+    public Optional<JsonObject> cluster(String node) {
+        return console(node, "/api/v1/cluster");
+    }
+
+    /** Nodes that are members and whose every service answers health. */
+    public static int nodesFullyUp(JsonObject cluster) {
+        int n = 0;
+        for (Object o : cluster.getJsonArray("nodes", new JsonArray())) {
+            if (fullyUp((JsonObject) o)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    public static boolean fullyUp(JsonObject node) {
+        JsonArray services = node.getJsonArray("services", new JsonArray());
+        return node.getBoolean("up", false) && !services.isEmpty()
+                && services.stream().allMatch(s -> ((JsonObject) s).getBoolean("up", false));
+    }
+
+    public static Optional<JsonObject> node(JsonObject cluster, String name) {
+        return cluster.getJsonArray("nodes", new JsonArray()).stream().map(o -> (JsonObject) o)
+                .filter(n -> name.equals(n.getString("name"))).findFirst();
+    }
+}

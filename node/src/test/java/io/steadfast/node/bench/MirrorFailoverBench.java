@@ -1,0 +1,213 @@
+package io.steadfast.node.bench;
+
+import io.steadfast.lab.Lab;
+import io.steadfast.lab.LabNode;
+import io.steadfast.lab.LabProcess;
+import io.steadfast.lab.LabSpec;
+import io.steadfast.node.demo.LabCluster;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Mirror failover, measured in one lab run side by side with keepalived: time from the fault on the primary to
+ * the first answer from the other node on the VIP, seen by a client probing every 10 ms.
+ *
+ * <ul>
+ *   <li>steadfast kill -9: the primary's agent JVM is killed, the machine stays up (the issue's metric);</li>
+ *   <li>steadfast power loss: kill -9 + the node cut from every lan at the same instant;</li>
+ *   <li>steadfast SIGSTOP: the primary's JVM frozen;</li>
+ *   <li>keepalived power loss, advert_int 1 s (VRRPv2 default) and VRRPv3 advert_int 0.1 s.</li>
+ * </ul>
+ * The app runs on both nodes for keepalived (its usual setup); Steadfast starts it with start_prim on takeover.
+ * usage: MirrorFailoverBench [rounds=10]; run from the repository root as root (bench/mirror/run.sh).
+ */
+public final class MirrorFailoverBench {
+    static final String VIP = "198.18.0.60";
+    static final int PORT = 8080;
+    static final long ANSWER_TIMEOUT_MS = 30_000;
+    static final Duration SETTLE = Duration.ofSeconds(90);
+
+    private final Path home;
+    private final Path dir;
+    private final Lab lab;
+    private final Map<String, List<Long>> results = new LinkedHashMap<>();
+
+    MirrorFailoverBench(Path home, Path dir, Lab lab) {
+        this.home = home;
+        this.dir = dir;
+        this.lab = lab;
+    }
+
+    public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        Path home = Path.of("").toAbsolutePath();
+        Path dir = Files.createTempDirectory("sf-mirror-bench");
+        try (Lab lab = Lab.create(LabSpec.builder().nodes(2).clients(1).secondLan(true).build())) {
+            MirrorFailoverBench bench = new MirrorFailoverBench(home, dir, lab);
+            bench.keepalived("keepalived power loss, VRRPv2 advert_int 1s (default)", 2, "1", rounds);
+            bench.keepalived("keepalived power loss, VRRPv3 advert_int 0.1s", 3, "0.1", rounds);
+            bench.steadfast(rounds);
+            bench.report(rounds);
+        }
+    }
+
+    // ---- keepalived -------------------------------------------------------------------------------
+
+    void keepalived(String name, int version, String advert, int rounds) throws Exception {
+        LabNode n1 = lab.node(1);
+        LabNode n2 = lab.node(2);
+        startApp(n1);
+        startApp(n2);
+        try (Probe probe = Probe.start(lab.client(1), dir, VIP, PORT)) {
+            for (int r = 0; r < rounds; r++) {
+                LabProcess k1 = Keepalived.start(n1, dir, VIP + "/16", 150, version, advert);
+                probe.await("db@node1", Probe.nowNanos(), 20_000);  // node1 is master (higher priority)
+                LabProcess k2 = Keepalived.start(n2, dir, VIP + "/16", 100, version, advert);
+                Thread.sleep(3_000);                                  // node2 settles as backup
+                long t0 = Probe.nowNanos();
+                k1.kill9();
+                n1.isolate();
+                long t1 = probe.await("db@node2", t0, ANSWER_TIMEOUT_MS);
+                record(name, t1 - t0);
+                k2.kill9();
+                Keepalived.killAll(n1);
+                Keepalived.killAll(n2);
+                n1.rejoin();
+                n1.exec(Duration.ofSeconds(5), "ip", "addr", "del", VIP + "/16", "dev", "eth0");
+                n2.exec(Duration.ofSeconds(5), "ip", "addr", "del", VIP + "/16", "dev", "eth0");
+            }
+        } finally {
+            stopApp(n1);
+            stopApp(n2);
+        }
+    }
+
+    private void startApp(LabNode n) {
+        n.exec(Duration.ofSeconds(10), "env", "STEADFAST_MODULE=db", "STEADFAST_NODE=" + n.name(), "PORT=" + PORT,
+                "APP_DIR=" + dir, home.resolve("examples/app/start").toString());
+    }
+
+    private void stopApp(LabNode n) {
+        n.exec(Duration.ofSeconds(10), "env", "STEADFAST_MODULE=db", "STEADFAST_NODE=" + n.name(), "APP_DIR=" + dir,
+                home.resolve("examples/app/stop").toString(), "force");
+    }
+
+    // ---- steadfast --------------------------------------------------------------------------------
+
+    void steadfast(int rounds) throws Exception {
+        String app = home.resolve("examples/app").toString();
+        String modules = """
+                modules:
+                  - name: db
+                    type: mirror
+                    nodes: [node1, node2]
+                    heartbeat: { lans: [lan1, lan2], port: 8888 }
+                    vip: { addr: %2$s/16, interface: eth0 }
+                    service: { defaultprim: node1 }
+                    scripts:
+                      prestart: [env, APP_DIR=%3$s, %1$s/stop]
+                      start_prim: [env, PORT=%4$d, APP_DIR=%3$s, %1$s/start]
+                      stop_prim: [env, APP_DIR=%3$s, %1$s/stop]
+                      timeout: 20s
+                """.formatted(app, VIP, dir, PORT);
+        LabCluster cluster = LabCluster.configure(lab, home, dir.resolve("cluster"), modules);
+        cluster.startAll();
+        try (Probe probe = Probe.start(lab.client(1), dir, VIP, PORT)) {
+            awaitRoles(cluster);
+            for (String fault : List.of("kill -9", "power loss", "SIGSTOP")) {
+                for (int r = 0; r < rounds; r++) {
+                    String primary = awaitRoles(cluster);
+                    String secondary = primary.equals("node1") ? "node2" : "node1";
+                    probe.await("db@" + primary, Probe.nowNanos(), 20_000);
+                    long t0 = Probe.nowNanos();
+                    LabProcess agent = cluster.agent(primary);
+                    switch (fault) {
+                        case "kill -9" -> agent.kill9();
+                        case "power loss" -> {
+                            agent.kill9();
+                            lab.node(primary).isolate();
+                        }
+                        default -> agent.freeze();
+                    }
+                    long t1 = probe.await("db@" + secondary, t0, ANSWER_TIMEOUT_MS);
+                    record("steadfast " + fault + " (defaults)", t1 - t0);
+                    recover(cluster, primary, fault);
+                }
+            }
+        }
+    }
+
+    /** Brings the old primary back as a secondary; what the watchdog would release is released by hand. */
+    private void recover(LabCluster cluster, String node, String fault) throws Exception {
+        LabNode n = lab.node(node);
+        LabProcess agent = cluster.agent(node);
+        if (fault.equals("SIGSTOP")) {
+            agent.thaw();
+            agent.kill9();
+        }
+        if (fault.equals("power loss")) {
+            n.rejoin();
+        }
+        stopApp(n);
+        n.exec(Duration.ofSeconds(5), "ip", "addr", "del", VIP + "/16", "dev", "eth0");
+        cluster.start(node);
+    }
+
+    /** Waits until one node is PRIM and the other SECOND Ready; returns the primary. */
+    private String awaitRoles(LabCluster cluster) throws InterruptedException {
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (String seenFrom : List.of("node1", "node2")) {
+                Optional<JsonObject> m = cluster.console(seenFrom, "/api/v1/modules/db");
+                if (m.isPresent()) {
+                    String prim = null;
+                    boolean secondReady = false;
+                    for (Object o : m.get().getJsonArray("nodes")) {
+                        JsonObject n = (JsonObject) o;
+                        if ("PRIM".equals(n.getString("state"))) {
+                            prim = n.getString("node");
+                        } else if ("SECOND".equals(n.getString("state")) && "READY".equals(n.getString("readiness"))) {
+                            secondReady = true;
+                        }
+                    }
+                    if (prim != null && secondReady) {
+                        return prim;
+                    }
+                }
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("the mirror did not settle to PRIM + SECOND within " + SETTLE.toSeconds() + " s");
+    }
+
+    // ---- results ----------------------------------------------------------------------------------
+
+    private void record(String name, long nanos) {
+        results.computeIfAbsent(name, k -> new ArrayList<>()).add(nanos / 1_000_000);
+        System.out.printf("%-60s %6d ms%n", name, nanos / 1_000_000);
+    }
+
+    private void report(int rounds) {
+        System.out.println();
+        System.out.printf("| fault (%d rounds each, probe every %d ms) | p50 | p95 | min | max |%n", rounds, Probe.INTERVAL_MS);
+        System.out.println("|---|---|---|---|---|");
+        results.forEach((name, ms) -> {
+            List<Long> s = ms.stream().sorted().toList();
+            System.out.printf("| %s | %d ms | %d ms | %d ms | %d ms |%n", name, pct(s, 50), pct(s, 95), s.getFirst(), s.getLast());
+        });
+    }
+
+    static long pct(List<Long> sorted, int p) {
+        int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
+    }
+}

@@ -1,0 +1,364 @@
+package io.steadfast.replication.impl;
+
+import io.steadfast.replication.impl.SafePaths.PathRefused;
+import io.steadfast.replication.impl.Wire.Op;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Applies replicated operations to the copy (the secondary's backing directory). Used by one thread at a time
+ * (the session's applier thread), which is what makes the symlink checks of {@link SafePaths} race-free.
+ *
+ * <p>Mutations are idempotent where that is cheap (create of an existing file, mkdir of an existing directory,
+ * unlink of a missing file succeed; a write to a missing file creates it and its parents) so that an interrupted
+ * resync can be replayed and writes racing a resync land somewhere sensible; the resync fixes the rest.
+ */
+public final class Applier implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Applier.class);
+    private static final int MAX_OPEN = 64;
+
+    public static final class ApplyException extends IOException {
+        public ApplyException(String message) {
+            super(message);
+        }
+    }
+
+    private final List<Path> roots;
+    private final Path stateFile;
+    private TargetState state;
+    /** Root of the op being applied (ops carry the index of their directory in {@code c}). */
+    private Path root;
+    /** Channels kept open between writes; cleared by every namespace change so a cached path never lies. */
+    private final Map<String, FileChannel> open = new LinkedHashMap<>(16, 0.75f, true);
+
+    public Applier(List<Path> roots, Path stateFile) {
+        this.roots = List.copyOf(roots);
+        this.stateFile = stateFile;
+        this.state = TargetState.load(stateFile);
+    }
+
+    public synchronized TargetState state() {
+        return state;
+    }
+
+    public synchronized void setState(TargetState s) throws IOException {
+        if (!s.equals(state)) {
+            s.save(stateFile);
+            state = s;
+        }
+    }
+
+    /** Applies one op and returns reply data (empty for mutations). PathRefused means a hostile peer. */
+    public byte[] apply(Op op) throws IOException {
+        if (op.c() < 0 || op.c() >= roots.size()) {
+            throw new PathRefused("no replicated directory #" + op.c());
+        }
+        root = roots.get((int) op.c());
+        Path p = SafePaths.resolve(root, op.path());
+        switch (op.code()) {
+            case CREATE -> {
+                mkParents(op.path());
+                try {
+                    Files.createFile(p);
+                } catch (FileAlreadyExistsException e) {
+                    if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                        throw e;
+                    }
+                }
+                setMode(p, (int) op.a());
+            }
+            case WRITE -> {
+                FileChannel ch = channel(key(op), p);
+                ByteBuffer b = ByteBuffer.wrap(op.data());
+                long pos = op.a();
+                while (b.hasRemaining()) {
+                    pos += ch.write(b, pos);
+                }
+            }
+            case TRUNCATE -> {
+                FileChannel ch = channel(key(op), p);
+                TreeOps.setLength(ch, op.a());
+                if (op.b() > 0) { // the source's mtime after the truncate
+                    Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                            .setTimes(time(op.b()), null, null);
+                }
+            }
+            case MKDIR -> {
+                mkParents(op.path());
+                try {
+                    Files.createDirectory(p);
+                } catch (FileAlreadyExistsException e) {
+                    if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                        throw e;
+                    }
+                }
+                setMode(p, (int) op.a());
+            }
+            case UNLINK -> {
+                closeAll();
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new ApplyException("unlink of a directory: " + op.path());
+                }
+                Files.deleteIfExists(p);
+            }
+            case RMDIR -> {
+                closeAll();
+                if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                    if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                        throw new ApplyException("rmdir of a non-directory: " + op.path());
+                    }
+                    Files.delete(p);
+                }
+            }
+            case DELETE_TREE -> {
+                closeAll();
+                deleteTree(p);
+            }
+            case RENAME -> {
+                closeAll();
+                Path to = SafePaths.resolve(root, op.path2());
+                if (op.path().isEmpty() || op.path2().isEmpty()) {
+                    throw new PathRefused("rename of the root");
+                }
+                mkParents(op.path2());
+                Files.move(p, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+            case SYMLINK -> {
+                closeAll();
+                mkParents(op.path());
+                if (Files.isSymbolicLink(p) || Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.delete(p);
+                }
+                // the target is stored, never followed by the applier
+                Files.createSymbolicLink(p, Path.of(op.path2()));
+            }
+            case CHMOD -> {
+                if (!Files.isSymbolicLink(p)) {
+                    setMode(p, (int) op.a());
+                }
+            }
+            case CHOWN -> {
+                if (op.a() >= 0) {
+                    Files.setAttribute(p, "unix:uid", (int) op.a(), LinkOption.NOFOLLOW_LINKS);
+                }
+                if (op.b() >= 0) {
+                    Files.setAttribute(p, "unix:gid", (int) op.b(), LinkOption.NOFOLLOW_LINKS);
+                }
+            }
+            case UTIMENS -> {
+                FileChannel ch = open.get(key(op));
+                if (ch != null) {
+                    ch.force(false); // pending writes must not bump mtime after we set it
+                }
+                Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .setTimes(time(op.b()), time(op.a()), null);
+            }
+            case SETXATTR -> xattrs(p).write(userName(op.path2()), ByteBuffer.wrap(op.data()));
+            case REMOVEXATTR -> xattrs(p).delete(userName(op.path2()));
+            case FSYNC -> {
+                if (op.path().isEmpty()) {
+                    for (FileChannel ch : open.values()) {
+                        ch.force(true);
+                    }
+                } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    channel(key(op), p).force(true);
+                }
+            }
+            case STATE -> {
+                return state().toJson().encode().getBytes(StandardCharsets.UTF_8);
+            }
+            case RESYNC_BEGIN -> setState(new TargetState(op.path(), false, state().lossy()));
+            case RESYNC_END -> {
+                syncAll();
+                setState(new TargetState(op.path(), true, state().lossy()));
+            }
+            case LIST -> {
+                if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new NoSuchFileException(op.path());
+                }
+                List<TreeOps.Entry> all = TreeOps.list(p);
+                int from = (int) Math.min(op.a(), all.size());
+                int to = Math.min(all.size(), from + TreeOps.MAX_ENTRIES_PER_REPLY);
+                return TreeOps.encode(all.subList(from, to));
+            }
+            case CHECKSUMS -> {
+                if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    return new byte[0];
+                }
+                FileChannel ch = open.get(key(op));
+                if (ch != null) {
+                    ch.force(false);
+                }
+                int count = (int) Math.min(op.b() < 0 ? TreeOps.MAX_BLOCKS_PER_REPLY : op.b(),
+                        TreeOps.MAX_BLOCKS_PER_REPLY);
+                return TreeOps.checksums(p, Math.max(0, op.a()), count);
+            }
+            default -> throw new ApplyException("unsupported op " + op.code());
+        }
+        return new byte[0];
+    }
+
+    public void syncAll() throws IOException {
+        for (FileChannel ch : open.values()) {
+            ch.force(true);
+        }
+    }
+
+    private static String key(Op op) {
+        return op.c() + "/" + op.path();
+    }
+
+    private FileChannel channel(String key, Path p) throws IOException {
+        FileChannel ch = open.get(key);
+        if (ch != null) {
+            return ch;
+        }
+        mkParents(key.substring(key.indexOf('/') + 1));
+        // NOFOLLOW: a symlink as the final component is refused (ELOOP), never written through
+        ch = FileChannel.open(p, StandardOpenOption.WRITE, StandardOpenOption.READ, StandardOpenOption.CREATE,
+                LinkOption.NOFOLLOW_LINKS);
+        open.put(key, ch);
+        if (open.size() > MAX_OPEN) {
+            var it = open.entrySet().iterator();
+            var eldest = it.next();
+            it.remove();
+            eldest.getValue().close();
+        }
+        return ch;
+    }
+
+    /** Creates missing parent directories, each checked not to be a symlink. */
+    private void mkParents(String rel) throws IOException {
+        int slash = rel.lastIndexOf('/');
+        if (slash < 0) {
+            return;
+        }
+        String parent = rel.substring(0, slash);
+        Path pp = SafePaths.resolve(root, parent);
+        if (Files.isDirectory(pp, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        String[] parts = parent.split("/");
+        StringBuilder sb = new StringBuilder();
+        for (String part : parts) {
+            if (!sb.isEmpty()) {
+                sb.append('/');
+            }
+            sb.append(part);
+            Path d = SafePaths.resolve(root, sb.toString());
+            if (!Files.exists(d, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectory(d);
+            } else if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                throw new PathRefused("parent is not a directory: " + rel);
+            }
+        }
+    }
+
+    private static void setMode(Path p, int mode) throws IOException {
+        Files.setAttribute(p, "unix:mode", mode & 07777, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private static FileTime time(long nanos) {
+        return nanos < 0 ? null : FileTime.from(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private static UserDefinedFileAttributeView xattrs(Path p) {
+        return Files.getFileAttributeView(p, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    static String userName(String name) throws ApplyException {
+        if (!name.startsWith("user.") || name.length() < 6) {
+            throw new ApplyException("only user.* extended attributes are replicated: " + name);
+        }
+        return name.substring(5);
+    }
+
+    private void deleteTree(Path p) throws IOException {
+        if (p.equals(root)) {
+            throw new PathRefused("delete of the root");
+        }
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        // walkFileTree does not follow symlinks by default: a link is deleted, never its target
+        Files.walkFileTree(p, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private void closeAll() {
+        for (FileChannel ch : open.values()) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                log.debug("close failed", e);
+            }
+        }
+        open.clear();
+    }
+
+    /** errno-like status for a failed apply (replied to the primary; it only logs and counts it). */
+    public static int status(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return 2;
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return 17;
+        }
+        if (e instanceof DirectoryNotEmptyException) {
+            return 39;
+        }
+        if (e instanceof FileSystemException) {
+            return 5;
+        }
+        return 5;
+    }
+
+    @Override
+    public void close() throws IOException {
+        syncAll();
+        closeAll();
+    }
+
+    public JsonObject describe() {
+        return state().toJson();
+    }
+}

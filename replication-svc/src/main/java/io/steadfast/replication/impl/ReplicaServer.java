@@ -1,0 +1,306 @@
+package io.steadfast.replication.impl;
+
+import io.steadfast.replication.impl.SafePaths.PathRefused;
+import io.steadfast.replication.impl.Wire.Ack;
+import io.steadfast.replication.impl.Wire.FrameException;
+import io.steadfast.replication.impl.Wire.OpCode;
+import io.steadfast.replication.impl.Wire.OpFrame;
+import io.steadfast.replication.impl.Wire.Reply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The secondary's end of one module's replication channel: accepts the primary, authenticates it, and applies
+ * its ops in sequence order through one {@link Applier} thread. One session at a time: a newly authenticated
+ * primary replaces the previous session after that session's received ops were applied.
+ *
+ * <p>A hostile or malformed frame (bounds, garbage, a path outside the directory, through a symlink) ends the
+ * session: nothing of that frame is written and nothing after it is applied.
+ */
+public final class ReplicaServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaServer.class);
+    private static final Object POISON = new Object();
+    private static final int QUEUE_BYTES = 64 << 20;
+
+    private final String module;
+    private final ChannelAuth auth;
+    private final Applier applier;
+    private final ServerSocket server;
+    private final Thread acceptor;
+    private volatile boolean closed;
+    private Session current;
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong applied = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private volatile boolean connected;
+
+    public ReplicaServer(String module, ChannelAuth auth, Applier applier, InetSocketAddress bind) throws IOException {
+        this.module = module;
+        this.auth = auth;
+        this.applier = applier;
+        this.server = new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(bind);
+        acceptor = Thread.ofPlatform().daemon().name("repl-accept-" + module).start(this::acceptLoop);
+    }
+
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    public boolean connected() {
+        return connected;
+    }
+
+    /** Frames or handshakes refused since start (bad auth, garbage, hostile paths). */
+    public long refused() {
+        return refused.get();
+    }
+
+    public long applied() {
+        return applied.get();
+    }
+
+    public long failed() {
+        return failed.get();
+    }
+
+    public Applier applier() {
+        return applier;
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            Socket s;
+            try {
+                s = server.accept();
+            } catch (IOException e) {
+                if (!closed) {
+                    log.warn("replication accept failed for {}: {}", module, e.getMessage());
+                }
+                continue;
+            }
+            Thread.ofPlatform().daemon().name("repl-session-" + module).start(() -> serve(s));
+        }
+    }
+
+    private void serve(Socket s) {
+        try {
+            s.setTcpNoDelay(true);
+            s.setSoTimeout(5000);
+            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 20));
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 64 * 1024));
+            auth.serverSide(in, out, module);
+            s.setSoTimeout(0);
+            Session session = new Session(s, in, out);
+            Session previous;
+            synchronized (this) {
+                if (closed) {
+                    s.close();
+                    return;
+                }
+                previous = current;
+                current = session;
+            }
+            if (previous != null) {
+                previous.stop();
+                previous.applierThread.join();
+            }
+            log.info("replication session for {} from {}", module, s.getRemoteSocketAddress());
+            connected = true;
+            session.run();
+        } catch (IOException e) {
+            refused.incrementAndGet();
+            log.warn("replication connection for {} refused: {}", module, e.getMessage());
+            closeQuietly(s);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeQuietly(s);
+        }
+    }
+
+    private final class Session {
+        final Socket socket;
+        final DataInputStream in;
+        final DataOutputStream out;
+        final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4096);
+        /** Bytes received and not yet applied: bounded, so a fast primary is slowed by TCP, not by our heap. */
+        final java.util.concurrent.Semaphore budget = new java.util.concurrent.Semaphore(QUEUE_BYTES);
+        final Thread applierThread;
+        volatile boolean hostile;
+        boolean lossyMarked;
+
+        Session(Socket socket, DataInputStream in, DataOutputStream out) {
+            this.socket = socket;
+            this.in = in;
+            this.out = out;
+            this.applierThread = Thread.ofPlatform().daemon().name("repl-apply-" + module).unstarted(this::applyLoop);
+        }
+
+        void run() {
+            applierThread.start();
+            try {
+                while (true) {
+                    Wire.Frame f = Wire.read(in);
+                    if (!(f instanceof OpFrame op)) {
+                        throw new FrameException("unexpected reply frame from the primary");
+                    }
+                    SafePaths.checkSyntax(op.op().path());
+                    if (op.op().code() == OpCode.RENAME) {
+                        SafePaths.checkSyntax(op.op().path2());
+                    }
+                    boolean receipt = op.ack() == Ack.RECEIPT && op.op().code().mutates()
+                            && op.op().code() != OpCode.FSYNC;
+                    if (receipt && !lossyMarked) {
+                        // ops acknowledged before they are written: a crash from here on may lose some
+                        applier.setState(applier.state().withLossy(true));
+                        lossyMarked = true;
+                    }
+                    budget.acquire(Math.min(op.op().weight(), QUEUE_BYTES));
+                    queue.put(op);
+                    if (receipt) {
+                        reply(new Reply(op.seq(), 0, "", new byte[0]));
+                    }
+                }
+            } catch (FrameException | PathRefused e) {
+                refused.incrementAndGet();
+                hostile = true;
+                log.warn("replication peer for {} sent a bad frame, disconnected: {}", module, e.getMessage());
+            } catch (EOFException | SocketException e) {
+                log.info("replication session for {} ended: {}", module, e.getMessage());
+            } catch (IOException e) {
+                log.warn("replication session for {} failed: {}", module, e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                closeQuietly(socket);
+                // let the applier drain what was received (and acknowledged), then end
+                try {
+                    while (applierThread.isAlive()
+                            && !queue.offer(POISON, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        Thread.onSpinWait();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        void stop() {
+            closeQuietly(socket);
+        }
+
+        private void applyLoop() {
+            boolean clean = true;
+            try {
+                while (true) {
+                    Object item = queue.take();
+                    if (item == POISON) {
+                        break;
+                    }
+                    OpFrame op = (OpFrame) item;
+                    budget.release(Math.min(op.op().weight(), QUEUE_BYTES));
+                    boolean receipt = op.ack() == Ack.RECEIPT && op.op().code().mutates()
+                            && op.op().code() != OpCode.FSYNC;
+                    try {
+                        byte[] data = applier.apply(op.op());
+                        applied.incrementAndGet();
+                        if (!receipt) {
+                            reply(new Reply(op.seq(), 0, "", data));
+                        }
+                    } catch (PathRefused e) {
+                        refused.incrementAndGet();
+                        hostile = true;
+                        log.warn("replication peer for {} sent a path outside the directory, disconnected: {}",
+                                module, e.getMessage());
+                        closeQuietly(socket);
+                        clean = false;
+                        break;
+                    } catch (IOException | RuntimeException e) {
+                        failed.incrementAndGet();
+                        String msg = op.op().code() + " " + op.op().path() + ": " + e;
+                        if (receipt) {
+                            clean = false;
+                            log.warn("applying {} failed after it was acknowledged on receipt", msg);
+                        } else {
+                            log.debug("applying {} failed", msg);
+                            reply(new Reply(op.seq(), e instanceof IOException io ? Applier.status(io) : 5, msg,
+                                    new byte[0]));
+                        }
+                    }
+                }
+            } catch (InterruptedException e) {
+                clean = false;
+            } finally {
+                connected = false;
+                try {
+                    if (clean && lossyMarked) {
+                        applier.setState(applier.state().withLossy(false));
+                    }
+                } catch (IOException e) {
+                    log.warn("cannot persist the state of {}: {}", module, e.getMessage());
+                }
+            }
+        }
+
+        private void reply(Reply r) {
+            synchronized (out) {
+                try {
+                    Wire.writeReply(out, r);
+                    out.flush();
+                } catch (IOException e) {
+                    closeQuietly(socket);
+                }
+            }
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    @Override
+    public void close() {
+        Session s;
+        synchronized (this) {
+            closed = true;
+            s = current;
+        }
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        if (s != null) {
+            s.stop();
+            try {
+                s.applierThread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            acceptor.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,270 @@
+package io.steadfast.replication.impl;
+
+import io.steadfast.replication.impl.Wire.Ack;
+import io.steadfast.replication.impl.Wire.Op;
+import io.steadfast.replication.impl.Wire.OpCode;
+import io.steadfast.replication.impl.Wire.Reply;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The replication channel without FUSE: authentication, ordering, pipelining, timeouts and hostile frames. */
+class ChannelTest {
+    private static final byte[] SECRET = "0123456789abcdef-cluster-secret".getBytes(StandardCharsets.UTF_8);
+    private static final Duration T = Duration.ofSeconds(3);
+
+    @TempDir
+    Path tmp;
+    Path root;
+    Path outside;
+    ReplicaServer server;
+    final List<ReplicaClient> clients = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws IOException {
+        root = Files.createDirectories(tmp.resolve("copy"));
+        outside = Files.createDirectories(tmp.resolve("outside"));
+        server = new ReplicaServer("db", new ChannelAuth(SECRET), new Applier(List.of(root), tmp.resolve("t.json")),
+                new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    @AfterEach
+    void stop() {
+        clients.forEach(ReplicaClient::close);
+        server.close();
+    }
+
+    ReplicaClient client(byte[] secret, String module) throws IOException {
+        ReplicaClient c = ReplicaClient.connect(module, new InetSocketAddress("127.0.0.1", server.port()),
+                new ChannelAuth(secret), T, T, why -> { });
+        clients.add(c);
+        return c;
+    }
+
+    @Test
+    void pipelinedWritesFromManyThreadsAreAppliedInOrder() throws Exception {
+        ReplicaClient c = client(SECRET, "db");
+        assertThat(c.call(Op.of(OpCode.CREATE, "f", 0640), Ack.APPLIED).ok()).isTrue();
+        // each thread owns a 4 KiB slot; every slot is rewritten many times, the last value must win
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int slot = t;
+            fs.add(pool.submit(() -> {
+                List<CompletableFuture<Reply>> mine = new ArrayList<>();
+                for (int i = 0; i < 200; i++) {
+                    byte[] d = new byte[4096];
+                    java.util.Arrays.fill(d, (byte) (i % 100));
+                    synchronized (c) { // order of submission = order of application, per the contract
+                        mine.add(c.send(Op.write("f", slot * 4096L, d), Ack.RECEIPT));
+                    }
+                }
+                for (var f : mine) {
+                    assertThat(c.await(f).ok()).isTrue();
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get();
+        }
+        pool.shutdown();
+        c.call(Op.of(OpCode.FSYNC, "f"), Ack.APPLIED);
+        byte[] all = Files.readAllBytes(root.resolve("f"));
+        assertThat(all).hasSize(8 * 4096);
+        for (byte b : all) {
+            assertThat(b).isEqualTo((byte) 99);
+        }
+        assertThat(Files.getPosixFilePermissions(root.resolve("f")).toString()).contains("OWNER_READ");
+    }
+
+    @Test
+    void wrongSecretIsRefusedAndNothingWritten() {
+        assertThatThrownBy(() -> client("another-secret-0123456789".getBytes(StandardCharsets.UTF_8), "db"))
+                .isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> client(SECRET, "other-module")).isInstanceOf(IOException.class);
+        assertThat(server.refused()).isGreaterThanOrEqualTo(2);
+        assertThat(root.toFile().list()).isEmpty();
+    }
+
+    @Test
+    void unauthenticatedGarbageIsRefused() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.getOutputStream().write(new byte[200]);
+            assertThat(readsToEnd(s.getInputStream())).isTrue();
+        }
+        assertThat(root.toFile().list()).isEmpty();
+    }
+
+    /** Sends one crafted frame after a valid handshake; the server must drop us and write nothing. */
+    void hostile(byte[] frame) throws Exception {
+        long before = server.refused();
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            new ChannelAuth(SECRET).clientSide(in, out, "db");
+            out.write(frame);
+            out.flush();
+            assertThat(readsToEnd(in)).as("server closes the connection").isTrue();
+        }
+        assertThat(server.refused()).isGreaterThan(before);
+        try (Stream<Path> all = Files.walk(tmp)) {
+            assertThat(all.filter(p -> !p.equals(tmp.resolve("t.json")) && Files.isRegularFile(p)).toList())
+                    .as("nothing written anywhere").isEmpty();
+        }
+    }
+
+    static boolean readsToEnd(InputStream in) throws IOException {
+        byte[] b = new byte[4096];
+        long deadline = System.currentTimeMillis() + 5000;
+        while (System.currentTimeMillis() < deadline) {
+            int n;
+            try {
+                n = in.read(b);
+            } catch (IOException e) {
+                return true; // reset
+            }
+            if (n < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static byte[] op(Op op) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        Wire.writeOp(new DataOutputStream(b), 1, Ack.APPLIED, op);
+        return b.toByteArray();
+    }
+
+    @Test
+    void traversalIsRefused() throws Exception {
+        hostile(op(Op.write("../outside/x", 0, new byte[]{1})));
+        hostile(op(Op.write("a/../../outside/x", 0, new byte[]{1})));
+        hostile(op(Op.write("./x", 0, new byte[]{1})));
+        hostile(op(Op.two(OpCode.RENAME, "x", "../outside/x")));
+    }
+
+    @Test
+    void absolutePathIsRefused() throws Exception {
+        hostile(op(Op.write(outside.resolve("x").toString(), 0, new byte[]{1})));
+        hostile(op(Op.of(OpCode.MKDIR, outside.resolve("d").toString(), 0755)));
+    }
+
+    @Test
+    void symlinkEscapeIsRefused() throws Exception {
+        Files.createSymbolicLink(root.resolve("esc"), outside);
+        hostile(op(Op.write("esc/x", 0, new byte[]{1})));
+        hostile(op(Op.of(OpCode.CREATE, "esc/y", 0644)));
+        hostile(op(Op.of(OpCode.MKDIR, "esc/d", 0755)));
+        hostile(op(Op.of(OpCode.DELETE_TREE, "esc/z")));
+        // the final component being a symlink: never followed (ELOOP), nothing written through it
+        Files.createFile(outside.resolve("victim"));
+        Files.createSymbolicLink(root.resolve("tofile"), outside.resolve("victim"));
+        ReplicaClient c = client(SECRET, "db");
+        assertThat(c.call(Op.write("tofile", 0, new byte[]{1, 2, 3}), Ack.APPLIED).ok()).isFalse();
+        assertThat(Files.size(outside.resolve("victim"))).isZero();
+        assertThat(Files.list(outside).toList()).containsExactly(outside.resolve("victim"));
+    }
+
+    @Test
+    void oversizeAndMalformedFramesAreRefused() throws Exception {
+        DataOutputStreamBytes big = new DataOutputStreamBytes();
+        big.out.writeInt(Wire.MAX_FRAME + 1);
+        big.out.write(new byte[64]);
+        hostile(big.bytes());
+        // bad frame type
+        hostile(new byte[]{0, 0, 0, 1, 9});
+        // declared data length larger than the frame
+        byte[] f = op(Op.write("x", 0, new byte[]{1, 2, 3}));
+        f[f.length - 7] = 0x7f;
+        hostile(f);
+        // unknown opcode
+        byte[] g = op(Op.write("x", 0, new byte[]{1}));
+        g[4 + 1 + 8 + 1] = 99;
+        hostile(g);
+        // directory index out of range
+        hostile(op(new Op(OpCode.WRITE, "x", "", 0, 0, 7, new byte[]{1})));
+        // random garbage
+        Random r = new Random(42);
+        byte[] junk = new byte[512];
+        r.nextBytes(junk);
+        junk[0] = 0;
+        junk[1] = 0;
+        junk[2] = 1;
+        junk[3] = 0;
+        hostile(junk);
+    }
+
+    @Test
+    void aSilentPeerFailsWithinTheSendTimeout() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    Socket s = silent.accept();
+                    new ChannelAuth(SECRET).serverSide(new DataInputStream(s.getInputStream()),
+                            new DataOutputStream(s.getOutputStream()), "db");
+                    Thread.sleep(20_000); // authenticated, then never answers
+                } catch (Exception ignored) {
+                    // test ends
+                }
+            });
+            List<String> lost = new ArrayList<>();
+            ReplicaClient c = ReplicaClient.connect("db", new InetSocketAddress("127.0.0.1", silent.getLocalPort()),
+                    new ChannelAuth(SECRET), T, Duration.ofMillis(500), lost::add);
+            clients.add(c);
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> c.call(Op.write("x", 0, new byte[10]), Ack.RECEIPT))
+                    .isInstanceOf(ReplicaClient.PeerLostException.class);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(ms).isLessThan(3000);
+            assertThat(c.alive()).isFalse();
+            t.interrupt();
+        }
+    }
+
+    @Test
+    void syntaxRules() {
+        for (String bad : List.of("/a", "a/../b", "..", ".", "a//b", "a/", "a/./b", "x\0y")) {
+            assertThatThrownBy(() -> SafePaths.checkSyntax(bad)).as(bad).isInstanceOf(SafePaths.PathRefused.class);
+        }
+        for (String ok : List.of("", "a", "a/b", "a..b/c", ".hidden/x")) {
+            org.junit.jupiter.api.Assertions.assertDoesNotThrow(() -> SafePaths.checkSyntax(ok));
+        }
+    }
+
+    static final class DataOutputStreamBytes {
+        final ByteArrayOutputStream b = new ByteArrayOutputStream();
+        final DataOutputStream out = new DataOutputStream(b);
+
+        byte[] bytes() {
+            return b.toByteArray();
+        }
+    }
+}

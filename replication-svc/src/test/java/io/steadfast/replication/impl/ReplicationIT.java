@@ -1,0 +1,394 @@
+package io.steadfast.replication.impl;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Two replication nodes in their own JVMs and mount namespaces on loopback (node1 127.0.0.1, node2 127.0.0.2,
+ * same port), each with the same configured path bound to its own directory, real FUSE mounts, kill -9.
+ */
+class ReplicationIT {
+    static final Duration UP = Duration.ofSeconds(60);
+    Path run;
+    TestNode n1;
+    TestNode n2;
+    int port;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        assertThat(new com.sun.security.auth.module.UnixSystem().getUid()).as("must run as root (FUSE, mounts)")
+                .isZero();
+        run = Files.createDirectories(Path.of("/tmp/sf-repl-" + UUID.randomUUID().toString().substring(0, 8)));
+        Path secret = run.resolve("secret");
+        Files.writeString(secret, UUID.randomUUID() + UUID.randomUUID().toString() + "\n");
+        Path configured = Files.createDirectories(run.resolve("data"));
+        port = 20000 + ThreadLocalRandom.current().nextInt(20000);
+        n1 = node("node1", "127.0.0.1", configured, secret, "SECOND");
+        n2 = node("node2", "127.0.0.2", configured, secret, "SECOND");
+    }
+
+    TestNode node(String name, String ip, Path configured, Path secret, String async) throws IOException {
+        Path own = Files.createDirectories(run.resolve(name).resolve("data"));
+        return new TestNode(name, own, configured, run.resolve(name).resolve("state"), ip + ":" + port, secret, async,
+                2000, run.resolve(name + ".log"));
+    }
+
+    void useAsync(String async) throws IOException {
+        Path configured = run.resolve("data");
+        Path secret = run.resolve("secret");
+        n1 = node("node1", "127.0.0.1", configured, secret, async);
+        n2 = node("node2", "127.0.0.2", configured, secret, async);
+    }
+
+    @AfterEach
+    void tearDown(org.junit.jupiter.api.TestInfo info) throws Exception {
+        try {
+            // keep the nodes' logs for a post-mortem
+            Path keep = Files.createDirectories(Path.of("target", "it-logs",
+                    info.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test")));
+            for (String n : List.of("node1.log", "node2.log")) {
+                if (Files.exists(run.resolve(n))) {
+                    Files.copy(run.resolve(n), keep.resolve(n), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            if (n1 != null) {
+                n1.close();
+            }
+        } finally {
+            if (n2 != null) {
+                n2.close();
+            }
+            if (run != null) {
+                try (Stream<Path> all = Files.walk(run)) {
+                    all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+    }
+
+    /** node2 target, node1 source replicating to it and up to date. */
+    void pair() throws Exception {
+        n2.start().cmd("demote");
+        n1.start().cmd("promote " + n2.listen + " G1");
+        n1.awaitStatus(s -> s.getBoolean("upToDate"), UP);
+    }
+
+    static long resyncBytes(JsonObject status) {
+        System.err.println("resync status: " + status.getString("reason"));
+        Matcher m = Pattern.compile("resync sent (\\d+) bytes").matcher(status.getString("reason"));
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    static void writeAt(Path f, long pos, byte[] data) throws IOException {
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
+            ByteBuffer b = ByteBuffer.wrap(data);
+            while (b.hasRemaining()) {
+                pos += ch.write(b, pos);
+            }
+        }
+    }
+
+    static byte[] random(int n, Random r) {
+        byte[] b = new byte[n];
+        r.nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void randomOperationsFromManyThreadsLeaveBothTreesEqual() throws Exception {
+        pair();
+        Path v = n1.view();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<Integer>> fs = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            long seed = 1000 + t;
+            fs.add(pool.submit(() -> randomOps(v, new Random(seed), 250)));
+        }
+        int done = 0;
+        for (Future<Integer> f : fs) {
+            done += f.get();
+        }
+        pool.shutdown();
+        assertThat(done).as("operations that succeeded").isGreaterThan(300);
+        assertThat(Trees.awaitEqual(n1.own, n2.own)).isEmpty();
+        JsonObject verify = n1.cmd("verify");
+        assertThat(verify.getBoolean("equal")).as(verify.encode()).isTrue();
+    }
+
+    /** Random namespace and data operations on shared names; failures (ENOENT, ENOTEMPTY...) are part of it. */
+    static int randomOps(Path root, Random r, int count) {
+        String[] names = {"a", "b", "c", "d/e", "d/f", "g/h", "d", "g"};
+        int ok = 0;
+        for (int i = 0; i < count; i++) {
+            Path p = root.resolve(names[r.nextInt(names.length)]);
+            Path q = root.resolve(names[r.nextInt(names.length)]);
+            try {
+                switch (r.nextInt(12)) {
+                    case 0, 1, 2 -> writeAt(p, r.nextInt(300_000), random(1 + r.nextInt(100_000), r));
+                    case 3 -> {
+                        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+                            ch.truncate(r.nextInt(200_000));
+                        }
+                    }
+                    case 4 -> Files.move(p, q, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    case 5 -> Files.delete(p);
+                    case 6 -> Files.createDirectory(p);
+                    case 7 -> Files.createSymbolicLink(p, Path.of("target-" + r.nextInt(5)));
+                    case 8 -> Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(
+                            r.nextBoolean() ? "rw-r-----" : "rwxr-xr-x"));
+                    case 9 -> Files.setLastModifiedTime(p, FileTime.fromMillis(1_600_000_000_000L + r.nextInt(1 << 30)));
+                    case 10 -> Files.setAttribute(p, "unix:uid", r.nextBoolean() ? 0 : 1000,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    default -> {
+                        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+                            ch.write(ByteBuffer.wrap(random(4096, r)), r.nextInt(100_000));
+                            ch.force(false);
+                        }
+                    }
+                }
+                ok++;
+            } catch (IOException e) {
+                // expected for some random sequences
+            }
+        }
+        return ok;
+    }
+
+    @Test
+    void killingThePrimaryMidWriteLosesNoAcknowledgedRecord() throws Exception {
+        pair();
+        Random rnd = new Random();
+        int iterations = 6;
+        long totalAcked = 0;
+        for (int it = 0; it < iterations; it++) {
+            Path log = n1.view().resolve("journal.log");
+            List<long[]> acked = new ArrayList<>();
+            AtomicBoolean stop = new AtomicBoolean();
+            int iter = it;
+            Thread writer = Thread.ofPlatform().start(() -> {
+                try (FileChannel ch = FileChannel.open(log, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
+                    long pos = ch.size();
+                    for (int n = 0; !stop.get() && n < 1_000_000; n++) {
+                        byte[] rec = String.format("%-63s\n", "iter " + iter + " record " + n)
+                                .getBytes(StandardCharsets.US_ASCII);
+                        ch.write(ByteBuffer.wrap(rec), pos);
+                        ch.force(false); // acknowledged = this returned
+                        synchronized (acked) {
+                            acked.add(new long[]{pos, n});
+                        }
+                        pos += rec.length;
+                    }
+                } catch (IOException e) {
+                    // the primary died under us
+                }
+            });
+            long until = System.nanoTime() + 30_000_000_000L;
+            while (true) { // at least one acknowledged record, then a random moment
+                synchronized (acked) {
+                    if (!acked.isEmpty() || System.nanoTime() > until) {
+                        break;
+                    }
+                }
+                Thread.sleep(5);
+            }
+            Thread.sleep(rnd.nextInt(800));
+            n1.kill9();
+            stop.set(true);
+            writer.join(10_000);
+            // the secondary notices the end of the session after applying what it received
+            n2.awaitStatus(s -> !s.getBoolean("connected"), UP);
+            byte[] copy = Files.readAllBytes(n2.own.resolve("journal.log"));
+            synchronized (acked) {
+                assertThat(acked).as("iteration %d wrote something", it).isNotEmpty();
+                for (long[] a : acked) {
+                    String want = String.format("%-63s\n", "iter " + it + " record " + a[1]);
+                    assertThat(copy.length).as("record %d of iteration %d", a[1], it).isGreaterThanOrEqualTo(
+                            (int) a[0] + 64);
+                    assertThat(new String(copy, (int) a[0], 64, StandardCharsets.US_ASCII)).isEqualTo(want);
+                }
+                totalAcked += acked.size();
+            }
+            // the primary comes back (it crashed while in sync: full comparison) and writing goes on
+            n1.start().cmd("promote " + n2.listen + " G1");
+            n1.awaitStatus(s -> s.getBoolean("upToDate"), UP);
+            assertThat(Trees.awaitEqual(n1.own, n2.own)).isEmpty();
+        }
+        assertThat(totalAcked).isGreaterThan(iterations);
+    }
+
+    /** Builds 16 files of 1 MiB through the mount (replicated). */
+    static void tree(Path v, Random r) throws IOException {
+        Files.createDirectories(v.resolve("t/sub"));
+        for (int i = 0; i < 16; i++) {
+            Files.write(v.resolve((i % 2 == 0 ? "t/" : "t/sub/") + "f" + i), random(1 << 20, r));
+        }
+    }
+
+    @Test
+    void secondaryDownThenOnlyTheChangedZonesAreTransferred() throws Exception {
+        useAsync("NONE");
+        pair();
+        Random r = new Random(7);
+        Path v = n1.view();
+        tree(v, r);
+        n2.kill9();
+        // first writes notice the loss (connection reset) and go on recording
+        writeAt(v.resolve("t/f0"), 100_000, random(4096, r));
+        n1.awaitStatus(s -> s.getBoolean("recording"), UP);
+        writeAt(v.resolve("t/f0"), 900_000, random(4096, r));
+        writeAt(v.resolve("t/sub/f1"), 10, random(4096, r));
+        writeAt(v.resolve("t/f2"), 500_000, random(8192, r));
+        Files.write(v.resolve("t/new"), random(100_000, r));
+        Files.delete(v.resolve("t/f4"));
+        Files.setPosixFilePermissions(v.resolve("t/f6"), PosixFilePermissions.fromString("rw-------"));
+        Files.move(v.resolve("t/sub/f3"), v.resolve("t/sub/f3-renamed"));
+        n2.start().cmd("demote");
+        JsonObject st = n1.awaitStatus(s -> s.getBoolean("upToDate"), UP);
+        long sent = resyncBytes(st);
+        assertThat(st.getString("reason")).contains("up to date");
+        // 4 blocks of 64 KiB (f0 twice, f1, f2) + the new file + the renamed file (1 MiB: not at that name there)
+        assertThat(sent).as(st.encode()).isBetween(100_000L, 4L * 65536 + 100_000 + (1 << 20));
+        assertThat(Trees.awaitEqual(n1.own, n2.own)).isEmpty();
+    }
+
+    @Test
+    void resyncRunsWhileTheApplicationKeepsWriting() throws Exception {
+        useAsync("NONE");
+        pair();
+        Random r = new Random(8);
+        Path v = n1.view();
+        tree(v, r);
+        n2.kill9();
+        writeAt(v.resolve("t/f0"), 0, random(4096, r));
+        n1.awaitStatus(s -> s.getBoolean("recording"), UP);
+        for (int i = 0; i < 48; i++) {
+            Files.write(v.resolve("t/big" + i), random(1 << 20, r)); // 48 MiB to copy while the app writes
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        Future<Integer> writer = Executors.newSingleThreadExecutor().submit(() -> {
+            Random w = new Random(9);
+            int n = 0;
+            while (!stop.get() && n < 100_000) {
+                writeAt(v.resolve("t/big" + w.nextInt(48)), w.nextInt(1 << 20), random(4096, w));
+                writeAt(v.resolve("t/during-" + (n % 20)), w.nextInt(1 << 16), random(1000, w));
+                n++;
+            }
+            return n;
+        });
+        n2.start().cmd("demote");
+        n1.awaitStatus(s -> s.getBoolean("upToDate"), UP);
+        Thread.sleep(300); // keep writing a little after the resync too
+        stop.set(true);
+        assertThat(writer.get()).isGreaterThan(0);
+        assertThat(Trees.awaitEqual(n1.own, n2.own)).isEmpty();
+    }
+
+    @Test
+    void anInterruptedResyncResumesWithoutStartingOver() throws Exception {
+        useAsync("NONE");
+        pair();
+        Random r = new Random(10);
+        Path v = n1.view();
+        n2.kill9();
+        writeAt(v.resolve("first"), 0, random(10, r));
+        n1.awaitStatus(s -> s.getBoolean("recording"), UP);
+        int files = 160;
+        for (int i = 0; i < files; i++) {
+            Files.write(v.resolve("big" + i), random(1 << 20, r));
+        }
+        n1.events.clear();
+        n2.start().cmd("demote");
+        // kill the secondary once the copy is under way
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (n1.events.stream().noneMatch(e -> "progress".equals(e.getString("event"))
+                && e.getJsonObject("progress").getLong("bytesDone") > (8 << 20))) {
+            assertThat(System.nanoTime()).as("resync under way").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        n2.kill9();
+        JsonObject lost = n1.awaitStatus(s -> s.getBoolean("recording"), UP);
+        assertThat(lost.getBoolean("upToDate")).isFalse();
+        n2.start().cmd("demote");
+        JsonObject st = n1.awaitStatus(s -> s.getBoolean("upToDate"), UP);
+        long second = resyncBytes(st);
+        assertThat(second).as("the second resync sends only what the first did not: " + st.encode())
+                .isGreaterThan(0).isLessThan((long) files << 20);
+        assertThat(Trees.awaitEqual(n1.own, n2.own)).isEmpty();
+    }
+
+    @Test
+    void generationsThatDoNotLineUpForceAFullComparison() throws Exception {
+        useAsync("NONE");
+        pair();
+        Random r = new Random(11);
+        Path v = n1.view();
+        tree(v, r);
+        n2.kill9();
+        writeAt(v.resolve("t/f0"), 0, random(10, r));
+        n1.awaitStatus(s -> s.getBoolean("recording"), UP);
+        // meanwhile node2's copy changed on its own (say it ran ALONE): the record cannot know about that
+        writeAt(n2.own.resolve("t/f8"), 4096, random(100, r));
+        Files.writeString(n2.state.resolve("target.json"),
+                new JsonObject().put("generation", "G-other").put("upToDate", true).encode());
+        n2.start().cmd("demote");
+        JsonObject st = n1.awaitStatus(s -> s.getBoolean("upToDate"), UP);
+        assertThat(Trees.awaitEqual(n1.own, n2.own)).isEmpty();
+        // full comparison: only the differing blocks travel (f0's first block, f8's tampered one)
+        assertThat(resyncBytes(st)).isBetween(2L * 65536, 3L * 65536);
+        assertThat(n1.events.stream().filter(e -> "status".equals(e.getString("event")))
+                .map(e -> e.getJsonObject("status").getString("reason")).toList())
+                .anyMatch(s -> s.contains("full resync"));
+    }
+
+    @Test
+    void unsupportedOperationsFailClearlyAndTheTargetIsReadOnly() throws Exception {
+        pair();
+        Path v = n1.view();
+        Files.writeString(v.resolve("x"), "x");
+        assertThatThrownBy(() -> Files.createLink(v.resolve("hard"), v.resolve("x")))
+                .isInstanceOf(FileSystemException.class).hasMessageContaining("Operation not permitted");
+        Process fa = new ProcessBuilder("fallocate", "-l", "1M", v.resolve("x").toString()).redirectErrorStream(true)
+                .start();
+        String out = new String(fa.getInputStream().readAllBytes());
+        assertThat(fa.waitFor()).isNotZero();
+        assertThat(out).contains("Operation not supported");
+        assertThat(Trees.awaitEqual(n1.own, n2.own)).isEmpty();
+        Path target = n2.view();
+        assertThat(Files.readString(target.resolve("x"))).isEqualTo("x");
+        assertThatThrownBy(() -> Files.writeString(target.resolve("y"), "y"))
+                .isInstanceOf(FileSystemException.class).hasMessageContaining("Read-only file system");
+        assertThatThrownBy(() -> Files.writeString(target.resolve("x"), "changed"))
+                .isInstanceOf(FileSystemException.class).hasMessageContaining("Read-only file system");
+        assertThat(Files.readString(n2.own.resolve("x"))).isEqualTo("x");
+    }
+}
