@@ -44,6 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * are not sent twice (resumable).
  */
 final class Resync {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Resync.class);
     static final class Cancelled extends IOException {
         Cancelled(String m) {
             super(m);
@@ -106,6 +107,8 @@ final class Resync {
             walk(i, "", tasks, false);
         }
         bytesTotal = tasks.stream().mapToLong(this::weight).sum();
+        log.info("resync of {}: walked both trees in {} ms, {} files to compare ({} bytes)",
+                owner.settings().module(), (System.nanoTime() - started) / 1_000_000, tasks.size(), bytesTotal);
         phase = "copying";
         report(true);
         for (Task t : tasks) {
@@ -123,9 +126,13 @@ final class Resync {
             copy(t);
         }
         drain(0);
+        log.info("resync of {}: copied in {} ms, {} bytes sent", owner.settings().module(),
+                (System.nanoTime() - started) / 1_000_000, bytesSent.get());
         String gen = owner.generationForResync();
         check(c.call(new Op(OpCode.RESYNC_END, gen, "", 0, 0, 0, null), Ack.APPLIED));
         phase = "done";
+        log.info("resync of {}: peer marked up to date after {} ms", owner.settings().module(),
+                (System.nanoTime() - started) / 1_000_000);
         report(true);
     }
 
