@@ -74,7 +74,7 @@ class ProbesTest {
         });
         server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         server.start();
-        try (var client = HttpProbe.newClient()) {
+        try (var client = new HttpProbe.SharedClient()) {
             String base = "http://127.0.0.1:" + server.getAddress().getPort();
             assertThat(new HttpProbe(client, URI.create(base + "/ok"), Optional.of("good")).probe(T).up()).isTrue();
             Outcome missing = new HttpProbe(client, URI.create(base + "/ok"), Optional.of("ready")).probe(T);

@@ -26,8 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * The production surroundings of the module engines: one dedicated thread ("sf-heartbeat") runs every engine,
- * its pulses and its liveness ticks, so that detection never waits behind event-loop work; one UDP socket per
+ * The production surroundings of the module engines: one dedicated thread ("sf-heartbeat") runs every engine
+ * and its liveness ticks, so that detection never waits behind event-loop work; another ("sf-heartbeat-tx") sends
+ * the beats, so that they keep flowing while the engine thread fsyncs a state file; one UDP socket per
  * module and lan, bound to this node's address on that lan, each with a blocking receiver thread that hands
  * datagrams to the engine thread. Role changes go to the {@link Choreographer}, witness checks to a virtual
  * thread; their answers come back on the engine thread.
@@ -61,11 +62,21 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
         t.setPriority(Thread.MAX_PRIORITY);
         return t;
     });
+    /** Sends the beats: never blocked by the engine thread's work (state fsync, decisions). */
+    private final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = Thread.ofPlatform().name("sf-heartbeat-tx").daemon(true).unstarted(r);
+        t.setPriority(Thread.MAX_PRIORITY);
+        return t;
+    });
     private final long start = System.nanoTime();
     private volatile boolean closed;
 
+    /** Renews the watchdog's lease after each pulse (a no-op in tests). */
+    private final Runnable lease;
+
     public HeartbeatRuntime(SteadfastConfig config, String node, byte[] secret, StateStore store,
-                            Choreographer choreographer, WitnessChecker witness, Listener listener) {
+                            Choreographer choreographer, WitnessChecker witness, Listener listener, Runnable lease) {
+        this.lease = lease;
         this.config = config;
         this.node = node;
         this.codec = new BeatCodec(secret);
@@ -90,7 +101,10 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
             long pulse = e.config().heartbeat().pulse().toMillis();
             long tick = Math.max(10, Math.min(pulse / 2, 50));
             loop.execute(e::start);
-            loop.scheduleAtFixedRate(guard(e, e::pulse), pulse, pulse, TimeUnit.MILLISECONDS);
+            sender.scheduleAtFixedRate(guard(e, () -> {
+                e.pulse();
+                lease.run();
+            }), pulse, pulse, TimeUnit.MILLISECONDS);
             loop.scheduleAtFixedRate(guard(e, () -> {
                 pollRefusals(e);
                 e.tick();
@@ -240,7 +254,7 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
                 ch.send(ByteBuffer.wrap(datagram), new InetSocketAddress(host, port));
             }
         } catch (PortUnreachableException ex) {
-            engine.onRefused(peer, lan);
+            loop.execute(() -> engine.onRefused(peer, lan));
         } catch (IOException ex) {
             // a downed lan (ENETUNREACH, EPERM from a filter): the other lan carries on; counted in health
             if (sendErrors.incrementAndGet() % 100 == 1) {
@@ -293,6 +307,7 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        sender.shutdownNow();
         loop.shutdownNow();
         List<DatagramChannel> all = new ArrayList<>(sockets.values());
         all.addAll(senders.values());

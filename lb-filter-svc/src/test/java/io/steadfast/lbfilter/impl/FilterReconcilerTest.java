@@ -44,6 +44,9 @@ class FilterReconcilerTest {
 
         @Override
         public CommandResult run(List<String> argv, Duration timeout, String stdin, Map<String, String> env) {
+            if (argv.get(0).equals("ip")) { // the VIP is never on this fake interface
+                return new CommandResult(argv, 0, "[]", "", false);
+            }
             if (argv.contains("-j")) {
                 reads++;
                 if (table == null) {
@@ -122,6 +125,15 @@ class FilterReconcilerTest {
         assertThat(r.reconcile(new DesiredState("node2", 9, List.of()))).isEmpty();
         assertThat(nft.scripts).hasSize(calls);
         assertThat(owned()).isEqualTo(spec.table(ALL).ownedBy("node1"));
+    }
+
+    @Test
+    void aRestartedHeartbeatIsFollowedAtItsSecondPublication() {
+        r.reconcile(desired(30, Role.MEMBER, ALL));
+        assertThat(r.reconcile(desired(1, Role.MEMBER, List.of("node1")))).isEmpty();
+        assertThat(owned()).isEqualTo(spec.table(ALL).ownedBy("node1"));
+        assertThat(r.reconcile(desired(1, Role.MEMBER, List.of("node1")))).hasSize(1);
+        assertThat(owned()).hasSize(256);
     }
 
     @Test

@@ -226,6 +226,14 @@ public final class ModuleReplicator implements AutoCloseable {
         order.lock();
         try {
             if (client != c || !(mode == Mode.REPLICATING || mode == Mode.RESYNCING)) {
+                // another thread already handled this loss; an op whose send was refused because the channel
+                // had just died was never in flight, so it is not in what that thread recorded: record it here
+                if (failed != null && record != null && mode.source()) {
+                    note(failed);
+                } else if (failed != null && mode.source()) {
+                    log.warn("{}: change {} raced a reconnection and may be missing on the peer", s.module(),
+                            failed);
+                }
                 return;
             }
             if (record == null) {

@@ -71,8 +71,16 @@ class ReplicationIT {
     }
 
     @AfterEach
-    void tearDown() throws Exception {
+    void tearDown(org.junit.jupiter.api.TestInfo info) throws Exception {
         try {
+            // keep the nodes' logs for a post-mortem
+            Path keep = Files.createDirectories(Path.of("target", "it-logs",
+                    info.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test")));
+            for (String n : List.of("node1.log", "node2.log")) {
+                if (Files.exists(run.resolve(n))) {
+                    Files.copy(run.resolve(n), keep.resolve(n), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
             if (n1 != null) {
                 n1.close();
             }
@@ -204,7 +212,16 @@ class ReplicationIT {
                     // the primary died under us
                 }
             });
-            Thread.sleep(200 + rnd.nextInt(800));
+            long until = System.nanoTime() + 30_000_000_000L;
+            while (true) { // at least one acknowledged record, then a random moment
+                synchronized (acked) {
+                    if (!acked.isEmpty() || System.nanoTime() > until) {
+                        break;
+                    }
+                }
+                Thread.sleep(5);
+            }
+            Thread.sleep(rnd.nextInt(800));
             n1.kill9();
             stop.set(true);
             writer.join(10_000);
