@@ -49,6 +49,7 @@ public class HeartbeatVerticle extends ServiceVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(HeartbeatVerticle.class);
 
     private HeartbeatRuntime runtime;
+    private AgentLease lease;
     private final Map<String, ModuleState> states = new ConcurrentHashMap<>();
     private final Map<String, ModuleDesired> desired = new ConcurrentHashMap<>();
     private final AtomicLong desiredSeq = new AtomicLong();
@@ -68,10 +69,12 @@ public class HeartbeatVerticle extends ServiceVerticle {
         subscribe(ReplicationApi.EVENTS, ReplicationStatus::fromJson, this::replication);
         return blocking(() -> {
             byte[] secret = Secret.read(ctx.config().cluster().secretFile());
+            lease = AgentLease.open(ctx.config().cluster().stateDir());
+            AgentLease l = lease;
             HeartbeatRuntime rt = new HeartbeatRuntime(ctx.config(), ctx.nodeName(), secret,
                     new FileStateStore(ctx.config().cluster().stateDir()),
                     new Choreographer(new BusRoleSteps(vertx, ctx.config(), ctx.nodeName())),
-                    new WitnessChecker(new CommandRunner()), new Listener());
+                    new WitnessChecker(new CommandRunner()), new Listener(), l::renew);
             rt.start();
             return rt;
         }).onSuccess(rt -> {
@@ -84,6 +87,9 @@ public class HeartbeatVerticle extends ServiceVerticle {
     protected Future<?> stopService() {
         if (runtime != null) {
             runtime.close();
+        }
+        if (lease != null) {
+            lease.close();
         }
         return Future.succeededFuture();
     }

@@ -12,7 +12,11 @@ public interface EngineEnv {
     /** Monotonic ms (liveness): never jumps with the wall clock. */
     long mono();
 
-    void send(String lan, String host, int port, byte[] datagram);
+    /**
+     * Sends a beat to {@code peer} at {@code host:port} on {@code lan}. When the peer's host refuses it (ICMP port
+     * unreachable), report {@link ModuleEngine#onRefused} on the engine thread.
+     */
+    void send(ModuleEngine engine, String peer, String lan, String host, int port, byte[] datagram);
 
     /** Durable when it returns. */
     void persist(String module, Persisted state);

@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.PortUnreachableException;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -25,8 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * The production surroundings of the module engines: one dedicated thread ("sf-heartbeat") runs every engine,
- * its pulses and its liveness ticks, so that detection never waits behind event-loop work; one UDP socket per
+ * The production surroundings of the module engines: one dedicated thread ("sf-heartbeat") runs every engine
+ * and its liveness ticks, so that detection never waits behind event-loop work; another ("sf-heartbeat-tx") sends
+ * the beats, so that they keep flowing while the engine thread fsyncs a state file; one UDP socket per
  * module and lan, bound to this node's address on that lan, each with a blocking receiver thread that hands
  * datagrams to the engine thread. Role changes go to the {@link Choreographer}, witness checks to a virtual
  * thread; their answers come back on the engine thread.
@@ -51,6 +53,8 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
     private final Map<String, ModuleEngine> engines = new LinkedHashMap<>();
     /** "lan|port" → socket. */
     private final Map<String, DatagramChannel> sockets = new LinkedHashMap<>();
+    /** "module|peer|lan" → connected sender. */
+    private final Map<String, DatagramChannel> senders = new LinkedHashMap<>();
     private final List<Thread> receivers = new ArrayList<>();
     private final AtomicLong sendErrors = new AtomicLong();
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -58,11 +62,21 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
         t.setPriority(Thread.MAX_PRIORITY);
         return t;
     });
+    /** Sends the beats: never blocked by the engine thread's work (state fsync, decisions). */
+    private final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = Thread.ofPlatform().name("sf-heartbeat-tx").daemon(true).unstarted(r);
+        t.setPriority(Thread.MAX_PRIORITY);
+        return t;
+    });
     private final long start = System.nanoTime();
     private volatile boolean closed;
 
+    /** Renews the watchdog's lease after each pulse (a no-op in tests). */
+    private final Runnable lease;
+
     public HeartbeatRuntime(SteadfastConfig config, String node, byte[] secret, StateStore store,
-                            Choreographer choreographer, WitnessChecker witness, Listener listener) {
+                            Choreographer choreographer, WitnessChecker witness, Listener listener, Runnable lease) {
+        this.lease = lease;
         this.config = config;
         this.node = node;
         this.codec = new BeatCodec(secret);
@@ -81,13 +95,20 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
             for (Map.Entry<String, String> lan : e.lans().entrySet()) {
                 bind(e, lan.getKey(), lan.getValue(), m.heartbeat().port());
             }
+            connectSenders(e);
         }
         for (ModuleEngine e : engines.values()) {
             long pulse = e.config().heartbeat().pulse().toMillis();
             long tick = Math.max(10, Math.min(pulse / 2, 50));
             loop.execute(e::start);
-            loop.scheduleAtFixedRate(guard(e, e::pulse), pulse, pulse, TimeUnit.MILLISECONDS);
-            loop.scheduleAtFixedRate(guard(e, e::tick), tick, tick, TimeUnit.MILLISECONDS);
+            sender.scheduleAtFixedRate(guard(e, () -> {
+                e.pulse();
+                lease.run();
+            }), pulse, pulse, TimeUnit.MILLISECONDS);
+            loop.scheduleAtFixedRate(guard(e, () -> {
+                pollRefusals(e);
+                e.tick();
+            }), tick, tick, TimeUnit.MILLISECONDS);
         }
         receivers.forEach(Thread::start);
     }
@@ -150,6 +171,50 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
         }));
     }
 
+    /**
+     * Beats leave through a socket connected to each peer on each lan (bound to this node's lan address), so that
+     * the kernel reports an ICMP port unreachable from the peer's host: its agent is gone (fast failover on
+     * kill -9, see {@link PeerTracker#refused}). Without it (connect failed), the shared socket sends.
+     */
+    private void connectSenders(ModuleEngine e) {
+        for (Map.Entry<String, Map<String, String>> peer : e.peerLans().entrySet()) {
+            for (Map.Entry<String, String> lan : peer.getValue().entrySet()) {
+                String self = e.lans().get(lan.getKey());
+                try {
+                    DatagramChannel ch = DatagramChannel.open(StandardProtocolFamily.INET);
+                    ch.bind(new InetSocketAddress(self, 0));
+                    ch.connect(new InetSocketAddress(lan.getValue(), e.config().heartbeat().port()));
+                    ch.configureBlocking(false);
+                    senders.put(e.name() + "|" + peer.getKey() + "|" + lan.getKey(), ch);
+                } catch (IOException ex) {
+                    LOG.warn("{}: no connected heartbeat sender to {} on {} ({}): sending unconnected", e.name(),
+                            peer.getKey(), lan.getKey(), ex.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Picks up refusals reported between two sends (non-blocking; nothing is ever sent to these sockets). */
+    private void pollRefusals(ModuleEngine e) {
+        ByteBuffer scratch = ByteBuffer.allocate(16);
+        for (Map.Entry<String, Map<String, String>> peer : e.peerLans().entrySet()) {
+            for (String lan : peer.getValue().keySet()) {
+                DatagramChannel ch = senders.get(e.name() + "|" + peer.getKey() + "|" + lan);
+                if (ch == null) {
+                    continue;
+                }
+                try {
+                    scratch.clear();
+                    ch.read(scratch);
+                } catch (PortUnreachableException ex) {
+                    e.onRefused(peer.getKey(), lan);
+                } catch (IOException ex) {
+                    LOG.debug("{}: polling the sender to {} on {}: {}", e.name(), peer.getKey(), lan, ex.getMessage());
+                }
+            }
+        }
+    }
+
     private Runnable guard(ModuleEngine e, Runnable r) {
         return () -> {
             try {
@@ -173,13 +238,23 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
     }
 
     @Override
-    public void send(String lan, String host, int port, byte[] datagram) {
-        DatagramChannel ch = sockets.get(lan + "|" + port);
-        if (ch == null || closed) {
+    public void send(ModuleEngine engine, String peer, String lan, String host, int port, byte[] datagram) {
+        if (closed) {
+            return;
+        }
+        DatagramChannel connected = senders.get(engine.name() + "|" + peer + "|" + lan);
+        DatagramChannel ch = connected != null ? connected : sockets.get(lan + "|" + port);
+        if (ch == null) {
             return;
         }
         try {
-            ch.send(ByteBuffer.wrap(datagram), new InetSocketAddress(host, port));
+            if (connected != null) {
+                connected.write(ByteBuffer.wrap(datagram));
+            } else {
+                ch.send(ByteBuffer.wrap(datagram), new InetSocketAddress(host, port));
+            }
+        } catch (PortUnreachableException ex) {
+            loop.execute(() -> engine.onRefused(peer, lan));
         } catch (IOException ex) {
             // a downed lan (ENETUNREACH, EPERM from a filter): the other lan carries on; counted in health
             if (sendErrors.incrementAndGet() % 100 == 1) {
@@ -232,8 +307,11 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        sender.shutdownNow();
         loop.shutdownNow();
-        for (DatagramChannel ch : sockets.values()) {
+        List<DatagramChannel> all = new ArrayList<>(sockets.values());
+        all.addAll(senders.values());
+        for (DatagramChannel ch : all) {
             try {
                 ch.close();
             } catch (IOException e) {

@@ -105,6 +105,7 @@ public final class MirrorMachine implements ModuleMachine {
     private long wantPrimUntil;
     private boolean handover;
     private boolean fullsyncNext;
+    private String lastAlert = "";
 
     public MirrorMachine(Settings settings, Persisted persisted, Effects effects) {
         this.s = settings;
@@ -644,7 +645,10 @@ public final class MirrorMachine implements ModuleMachine {
                 + peer.generation() + " on " + peer.node() + "); keeping " + keeper
                 + " (defaultprim, else newest generation, else config order)";
         if (keeper.equals(s.self())) {
-            LOG.error("{}: {}; {} is resynchronised in full", s.module(), alert, peer.node());
+            if (!alert.equals(lastAlert)) {
+                LOG.error("{}: {}; {} is resynchronised in full", s.module(), alert, peer.node());
+                lastAlert = alert;
+            }
             note(alert + "; " + peer.node() + " becomes SECOND with a full resync", now);
         } else {
             LOG.error("{}: {}; the changes made here since the split are discarded by a full resync",

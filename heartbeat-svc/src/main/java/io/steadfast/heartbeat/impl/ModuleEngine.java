@@ -44,7 +44,7 @@ public final class ModuleEngine {
     private final String bootId = UUID.randomUUID().toString();
     private final Set<String> alive = new HashSet<>();
     private long seq;
-    private PeerStatus lastSent;
+    private volatile Outgoing out;
     private Object lastPublished;
     private long rejectedLogAt;
     private long lastTick;
@@ -178,7 +178,8 @@ public final class ModuleEngine {
             if (!judge) {
                 break;
             }
-            if (alive.contains(peer) && tracker.alive(peer, mono).isEmpty()) {
+            if (alive.contains(peer) && (tracker.alive(peer, mono).isEmpty()
+                    || tracker.refusedAndQuiet(peer, mono, 3 * module.heartbeat().pulse().toMillis()))) {
                 alive.remove(peer);
                 machine.peerLost(peer, env.wall());
             }
@@ -187,19 +188,60 @@ public final class ModuleEngine {
         settle();
     }
 
-    /** Sends one beat to every peer on every shared lan. */
-    public void pulse() {
+    /** The peer's heartbeat port on {@code lan} answered ICMP port unreachable (see {@link PeerTracker#refused}). */
+    public void onRefused(String peer, String lan) {
+        if (alive.contains(peer)) {
+            LOG.info("{}: {} refuses heartbeats on {}: its agent is gone", module.name(), peer, lan);
+        }
+        tracker.refused(peer, lan, env.mono());
+    }
+
+    /** peer → (lan → its address) of the peers this engine beats to. */
+    public Map<String, Map<String, String>> peerLans() {
+        return peerLans;
+    }
+
+    /**
+     * Sends one beat to every peer on every shared lan, from the last status the engine thread published. Safe
+     * from any thread: the runtime calls it from its own sender thread, so that beats keep flowing while the
+     * engine thread is busy (an fsync of the state file on a loaded disk took seconds in the lab). Synchronized
+     * so that sequence numbers leave in order.
+     */
+    public synchronized void pulse() {
+        Outgoing o = out;
+        if (o == null) {
+            return;
+        }
         long wall = env.wall();
-        PeerStatus status = machine.status(wall);
-        lastSent = status;
+        long mono = env.mono();
+        for (Target t : o.targets()) {
+            long[] echo = t.echo();
+            long hold = echo[1] == Long.MIN_VALUE ? 0 : mono - echo[1];
+            Beat b = new Beat(cluster, module.name(), t.lan(), bootId, ++seq, wall, o.status(), echo[0], hold);
+            env.send(this, t.peer(), t.lan(), t.host(), module.heartbeat().port(), codec.encode(b));
+        }
+    }
+
+    /** What the sender sends: the status and, per peer and lan, the echo of the last beat received there. */
+    private record Outgoing(PeerStatus status, List<Target> targets) {
+    }
+
+    /** {@code echo}: {peer's sentAt, local mono time it arrived} (MIN_VALUE when none yet). */
+    private record Target(String peer, String lan, String host, long[] echo) {
+    }
+
+    /** Publishes the current status for the sender; on the engine thread. */
+    private void publishOutgoing() {
+        long mono = env.mono();
+        List<Target> targets = new java.util.ArrayList<>();
         for (Map.Entry<String, Map<String, String>> peer : peerLans.entrySet()) {
             for (Map.Entry<String, String> lan : peer.getValue().entrySet()) {
-                long[] echo = tracker.echo(peer.getKey(), lan.getKey(), env.mono());
-                Beat b = new Beat(cluster, module.name(), lan.getKey(), bootId, ++seq, wall, status, echo[0],
-                        echo[1]);
-                env.send(lan.getKey(), lan.getValue(), module.heartbeat().port(), codec.encode(b));
+                long[] e = tracker.echo(peer.getKey(), lan.getKey(), mono);
+                long[] echo = e[0] == 0 ? new long[]{0, Long.MIN_VALUE} : new long[]{e[0], mono - e[1]};
+                targets.add(new Target(peer.getKey(), lan.getKey(), lan.getValue(), echo));
             }
         }
+        out = new Outgoing(machine.status(env.wall()), List.copyOf(targets));
     }
 
     public String command(Command c, List<String> options) {
@@ -260,10 +302,10 @@ public final class ModuleEngine {
     }
 
     private void settle() {
-        long wall = env.wall();
-        PeerStatus now = machine.status(wall);
-        if (!now.equals(lastSent)) {
-            pulse();
+        PeerStatus before = out == null ? null : out.status();
+        publishOutgoing();
+        if (!out.status().equals(before)) {
+            pulse(); // the peer learns of a change at once, not a pulse later
         }
         Object view = List.of(machine.state(), machine.readiness(), machine.reason(), machine.members(),
                 machine.desiredRole(), machine.desiredPeer(), machine.persisted().generation(),

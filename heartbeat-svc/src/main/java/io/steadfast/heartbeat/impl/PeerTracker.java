@@ -87,6 +87,27 @@ public final class PeerTracker {
         return b.status();
     }
 
+    /**
+     * The peer's host answered a beat with ICMP port unreachable on {@code lan}: nothing listens on the heartbeat
+     * port there any more, i.e. its agent is gone while the machine is up (kill -9, crash).
+     */
+    public void refused(String peer, String lan, long now) {
+        Peer p = peers.get(peer);
+        if (p != null) {
+            p.refusedAt = now;
+        }
+    }
+
+    /**
+     * Fast loss: the peer's port was refused after its last valid beat and nothing valid came for {@code quietMs}
+     * (a few pulses). A live agent keeps its socket open (even frozen: the kernel queues the beats), so a refusal is
+     * proof that it is gone; the quiet period keeps a forged ICMP message from mattering while beats still flow.
+     */
+    public boolean refusedAndQuiet(String peer, long now, long quietMs) {
+        Peer p = peers.get(peer);
+        return p != null && p.refusedAt > p.lastSeen && now - p.refusedAt <= timeoutMs && now - p.lastSeen >= quietMs;
+    }
+
     public void count(Rejected.Kind kind) {
         rejected.merge(kind, 1L, Long::sum);
     }
@@ -154,6 +175,7 @@ public final class PeerTracker {
         String bootId;
         long maxSentAt;
         long lastSeen;
+        long refusedAt = Long.MIN_VALUE;
         PeerStatus status;
         final Map<String, Lan> lans = new HashMap<>();
     }

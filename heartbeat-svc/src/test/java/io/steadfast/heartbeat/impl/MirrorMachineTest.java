@@ -89,6 +89,33 @@ class MirrorMachineTest {
     }
 
     @Test
+    void killedAgentIsSeenFasterThanTheTimeoutThroughPortUnreachable() {
+        SimCluster c = pair(SimCluster.mirror());
+        c.node(1).crash();
+        long took = c.runUntil(() -> is(c.node(2), State.ALONE), 3000, "node2 ALONE");
+        assertThat(took).isLessThan(TIMEOUT);
+    }
+
+    @Test
+    void powerLossIsSeenAfterTheTimeout() {
+        SimCluster c = pair(SimCluster.mirror());
+        c.node(1).powerOff();
+        long took = c.runUntil(() -> is(c.node(2), State.ALONE), 3000, "node2 ALONE");
+        assertThat(took).isBetween(TIMEOUT - SimCluster.PULSE, TIMEOUT + SimCluster.PULSE + SimCluster.CHOREO_MS + 20);
+    }
+
+    @Test
+    void aForgedRefusalWhileBeatsFlowChangesNothing() {
+        SimCluster c = pair(SimCluster.mirror());
+        for (int i = 0; i < 20; i++) {
+            c.node(2).engine.onRefused("node1", "lan1");
+            c.run(50);
+        }
+        assertThat(c.node(2).state()).isEqualTo(State.SECOND);
+        assertThat(c.node(1).state()).isEqualTo(State.PRIM);
+    }
+
+    @Test
     void primaryRestartedFasterThanTheTimeoutIsStillReplacedSafely() {
         SimCluster c = pair(SimCluster.mirror());
         c.node(1).crash();

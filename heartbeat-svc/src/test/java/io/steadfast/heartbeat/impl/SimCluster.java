@@ -116,6 +116,8 @@ final class SimCluster {
         final Map<String, Persisted> store = new LinkedHashMap<>();
         ModuleEngine engine;
         boolean alive;
+        /** The machine runs (its kernel answers ICMP) even when the agent is dead. */
+        boolean machineUp = true;
         boolean frozen;
         int incarnation;
         boolean witnessReachable = true;
@@ -132,6 +134,7 @@ final class SimCluster {
 
         void boot() {
             alive = true;
+            machineUp = true;
             frozen = false;
             int inc = ++incarnation;
             engine = new ModuleEngine(config, module, name, codec, store.getOrDefault(module.name(),
@@ -171,9 +174,18 @@ final class SimCluster {
         }
 
         @Override
-        public void send(String lan, String host, int port, byte[] datagram) {
+        public void send(ModuleEngine from, String peer, String lan, String host, int port, byte[] datagram) {
             Node to = nodeAt(lan, host);
             if (to == null || !alive || frozen || blocked.contains(lan + "|" + name + "|" + to.name)) {
+                return;
+            }
+            if (!to.alive && to.machineUp) {
+                int self = incarnation;
+                schedule(1, () -> { // the peer's kernel: ICMP port unreachable
+                    if (alive && incarnation == self && engine == from) {
+                        from.onRefused(peer, lan);
+                    }
+                });
                 return;
             }
             int inc = to.incarnation;
@@ -245,8 +257,15 @@ final class SimCluster {
         public void stateChanged(ModuleEngine engine) {
         }
 
+        /** The agent JVM dies (kill -9); the machine stays up and refuses beats. */
         void crash() {
             alive = false;
+        }
+
+        /** The machine dies: silence, no ICMP. */
+        void powerOff() {
+            alive = false;
+            machineUp = false;
         }
 
         void freeze() {

@@ -157,6 +157,11 @@ public final class ModuleReplicator implements AutoCloseable {
 
     /** Become the read-only target of the peer: apply what it sends. */
     public ReplicationStatus demote(String peerNodeName) throws IOException {
+        return demote(peerNodeName, false);
+    }
+
+    /** As {@link #demote(String)}; {@code fullsync} forgets what this copy holds, so the source compares it all. */
+    public ReplicationStatus demote(String peerNodeName, boolean fullsync) throws IOException {
         order.lock();
         try {
             cancelReconnect();
@@ -170,6 +175,10 @@ public final class ModuleReplicator implements AutoCloseable {
             markSourceClean();
             peer = Optional.empty();
             peerName = peerNodeName;
+            if (fullsync) {
+                stopTarget();
+                new TargetState("", false, TargetState.load(targetFile()).lossy()).save(targetFile());
+            }
             if (server == null) {
                 applier = new Applier(s.backings(), targetFile());
                 server = new ReplicaServer(s.module(), s.auth(), applier, s.listen());
@@ -217,6 +226,14 @@ public final class ModuleReplicator implements AutoCloseable {
         order.lock();
         try {
             if (client != c || !(mode == Mode.REPLICATING || mode == Mode.RESYNCING)) {
+                // another thread already handled this loss; an op whose send was refused because the channel
+                // had just died was never in flight, so it is not in what that thread recorded: record it here
+                if (failed != null && record != null && mode.source()) {
+                    note(failed);
+                } else if (failed != null && mode.source()) {
+                    log.warn("{}: change {} raced a reconnection and may be missing on the peer", s.module(),
+                            failed);
+                }
                 return;
             }
             if (record == null) {

@@ -283,7 +283,9 @@ public final class ReplicatedFs implements FuseOperations {
                 }
             }
             long fh = nextFh.getAndIncrement();
-            handles.put(fh, new Handle(ch, rel));
+            Handle h = new Handle(ch, rel);
+            h.written = write && flags.contains(StandardOpenOption.TRUNCATE_EXISTING); // mtime at release
+            handles.put(fh, h);
             fi.setFh(fh);
             return 0;
         } catch (IOException e) {
@@ -427,7 +429,9 @@ public final class ReplicatedFs implements FuseOperations {
     public int truncate(String path, long size, FileInfo fi) {
         String rel = SafePaths.fromFuse(path);
         Handle h = fi == null ? null : handles.get(fi.getFh());
-        return mutate(Op.of(OpCode.TRUNCATE, rel, size), () -> {
+        long[] mtime = new long[1];
+        // the new mtime travels with the truncate, so both copies carry the same time
+        return mutateWith(Op.of(OpCode.TRUNCATE, rel, size), () -> {
             if (h != null && h.ch.isOpen()) {
                 TreeOps.setLength(h.ch, size);
             } else {
@@ -436,8 +440,9 @@ public final class ReplicatedFs implements FuseOperations {
                     TreeOps.setLength(ch, size);
                 }
             }
+            mtime[0] = Files.getLastModifiedTime(resolve(path), LinkOption.NOFOLLOW_LINKS).to(TimeUnit.NANOSECONDS);
             return 0;
-        });
+        }, op -> new Op(op.code(), op.path(), "", op.a(), mtime[0], op.c(), null));
     }
 
     @Override

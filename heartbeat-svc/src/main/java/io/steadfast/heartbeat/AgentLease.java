@@ -1,0 +1,83 @@
+package io.steadfast.heartbeat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+
+/**
+ * The agent's proof of life for its watchdog ({@code steadfast watchdog}): a 16-byte memory-mapped file in the
+ * state dir holding the agent's pid and the {@code CLOCK_MONOTONIC} time ({@link System#nanoTime()}, system-wide
+ * on Linux) of the last beat the agent sent. Written by the heartbeat sender on every pulse without a system
+ * call; the watchdog reads it. When the beats stop (agent killed, frozen, starved), the peer takes over after the
+ * heartbeat timeout, and the watchdog must release this node's primary resources before that.
+ */
+public final class AgentLease implements AutoCloseable {
+    public static final String FILE = "agent.lease";
+    private static final int SIZE = 16;
+
+    private final FileChannel channel;
+    private final MappedByteBuffer map;
+
+    private AgentLease(FileChannel channel, MappedByteBuffer map) {
+        this.channel = channel;
+        this.map = map;
+    }
+
+    public static Path file(Path stateDir) {
+        return stateDir.resolve(FILE);
+    }
+
+    /** Opens (creating) the lease of this process. */
+    public static AgentLease open(Path stateDir) {
+        try {
+            Files.createDirectories(stateDir);
+            FileChannel ch = FileChannel.open(file(stateDir), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_WRITE, 0, SIZE);
+            m.order(ByteOrder.nativeOrder());
+            m.putLong(0, ProcessHandle.current().pid());
+            m.putLong(8, System.nanoTime());
+            return new AgentLease(ch, m);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the agent lease in " + stateDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A beat left: the agent is alive. Thread-safe enough: one 8-byte aligned store. */
+    public void renew() {
+        map.putLong(8, System.nanoTime());
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing to do: the mapping stays valid until unmapped by the GC
+        }
+    }
+
+    /** What a watchdog reads: the agent's pid and its last renewal (nanoTime), if the file is there. */
+    public record Reading(long pid, long renewedNanos) {
+    }
+
+    public static Optional<Reading> read(Path stateDir) {
+        Path f = file(stateDir);
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            if (ch.size() < SIZE) {
+                return Optional.empty();
+            }
+            MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, 0, SIZE);
+            m.order(ByteOrder.nativeOrder());
+            return Optional.of(new Reading(m.getLong(0), m.getLong(8)));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+}
