@@ -35,17 +35,22 @@ public final class CheckerBench {
         int cpuSeconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
         Path dir = Files.createTempDirectory("checker-bench");
         List<Process> apps = Collections.synchronizedList(new ArrayList<>());
+        int code = 0;
         try {
             latency(dir.resolve("lat"), runs, apps);
             cpu(dir.resolve("cpu-tcp"), cpuSeconds, apps, "tcp");
             cpu(dir.resolve("cpu-http"), cpuSeconds, apps, "http");
             cpu(dir.resolve("cpu-idle"), cpuSeconds, apps, "none");
+        } catch (Exception e) {
+            e.printStackTrace();
+            code = 1;
         } finally {
             for (Process p : apps) {
                 p.destroyForcibly();
             }
         }
-        System.exit(0);
+        System.exit(code); // also on failure: Vert.x threads would keep the JVM alive
+
     }
 
     static Process startApp(Path dir, int port, List<Process> apps) throws Exception {

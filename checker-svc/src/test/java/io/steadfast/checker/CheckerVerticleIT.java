@@ -196,6 +196,28 @@ class CheckerVerticleIT {
     }
 
     @Test
+    void processSupervisionRestartsAMissingProcess() throws Exception {
+        String marker = "sf-it-" + java.util.UUID.randomUUID();
+        Process p = new ProcessBuilder("sh", "-c", "while :; do sleep 1; done", marker).start();
+        apps.add(p);
+        deploy("""
+                - name: db
+                  type: mirror
+                  nodes: [node1, node2]
+                  processes:
+                    - { name: app, match: "done %s$", atleast: 1, action: restart }
+                """.formatted(marker));
+        publishState(vertx, "node1", "db", State.PRIM);
+        assertThat(waitStatus("db", "process:app", Status.UP)).isTrue();
+        p.destroyForcibly();
+        ActionRequest r = nextAction();
+        assertThat(r.action()).isEqualTo(FailureAction.RESTART);
+        assertThat(r.checker()).isEqualTo("process:app");
+        assertThat(r.reason()).isEqualTo("checker process:app down: process app: 0 match \"done " + marker
+                + "$\", at least 1 expected");
+    }
+
+    @Test
     void hungHttpAppIsRestarted() throws Exception {
         int port = freePort();
         Process app = startApp(port);
