@@ -9,6 +9,5 @@ find_jdk
 for t in keepalived python3 socat curl; do command -v "$t" >/dev/null || { echo "missing $t (apt-get install $t)" >&2; exit 69; }; done
 # one reactor build: the agents run node/target/steadfast.jar, the bench runs from node's test classes
 mvn -q -pl node -am package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test
-mvn -q -pl node test-compile
 CP="node/target/test-classes:node/target/classes:$(cat node/target/bench.cp)"
 exec "$JAVA_HOME/bin/java" -cp "$CP" io.steadfast.node.bench.MirrorFailoverBench "$@"

@@ -5,9 +5,9 @@ set -eu
 cd "$(dirname "$0")/../.."
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 export JAVA_HOME
+ROOT=$(pwd)
 mvn -q -o -pl replication-svc -am test-compile dependency:build-classpath \
-    -Dmdep.outputFile=target/replication-bench.cp -Dmdep.includeScope=test
-mkdir -p target
-CP="replication-svc/target/classes:replication-svc/target/test-classes:$(cat target/replication-bench.cp)"
+    -Dmdep.outputFile="$ROOT/replication-svc/target/bench.cp" -Dmdep.includeScope=test
+CP="$ROOT/replication-svc/target/classes:$ROOT/replication-svc/target/test-classes:$(cat "$ROOT/replication-svc/target/bench.cp")"
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$CP" \
     io.steadfast.replication.impl.ReplicationBench bench/replication "${1:-2048}" "${2:-SECOND}"

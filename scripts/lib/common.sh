@@ -6,7 +6,8 @@ STEADFAST_JDK_MAJOR=25
 # Prints the major version of the JDK in $1 (0 when it is not a JDK).
 jdk_major() {
   local home=$1 v
-  [ -x "$home/bin/java" ] && [ -x "$home/bin/javac" ] || { echo 0; return; }
+  # a JRE is enough when nothing is to be built (STEADFAST_NO_BUILD: container images, packages)
+  [ -x "$home/bin/java" ] && { [ -x "$home/bin/javac" ] || [ -n "${STEADFAST_NO_BUILD:-}" ]; } || { echo 0; return; }
   v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release" 2>/dev/null)
   echo "${v:-0}"
 }

@@ -41,7 +41,6 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -82,7 +81,7 @@ public class CheckerVerticle extends ServiceVerticle {
     private final ProbeRunner probes = new ProbeRunner();
     private final AtomicLong actionsSent = new AtomicLong();
     private ExecutorService virtual;
-    private HttpClient http;
+    private HttpProbe.SharedClient http;
     private ScriptRunner scripts;
     private FailoverRules rules;
     private Context context;
@@ -102,7 +101,7 @@ public class CheckerVerticle extends ServiceVerticle {
     protected Future<?> startService() {
         context = vertx.getOrCreateContext();
         virtual = Executors.newVirtualThreadPerTaskExecutor();
-        http = HttpProbe.newClient();
+        http = new HttpProbe.SharedClient();
         ProcessTable processes = new ProcessTable();
         scripts = new ScriptRunner(ctx.nodeName(), processes);
         rules = new FailoverRules(System::currentTimeMillis);

@@ -19,6 +19,25 @@ public final class LbFilterApi {
     /** Buckets per module (fixed, so that a membership change moves only the buckets of who left or joined). */
     public static final int BUCKETS = 256;
 
+    /**
+     * Name of the module's nftables table ({@code netdev}) holding the bucket filter: {@code sf_<module>}; a name
+     * with {@code -} (not allowed unquoted in nft) gets {@code _} and a short hash so that {@code a-b} and
+     * {@code a_b} never share a table. Part of the contract because vip-svc checks that this table exists before
+     * it adds a farm VIP (a VIP without its filter would answer, and reset, every other member's connections).
+     */
+    public static String tableName(String module) {
+        if (module.indexOf('-') < 0) {
+            return "sf_" + module;
+        }
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(module.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "sf_" + module.replace('-', '_') + "_" + java.util.HexFormat.of().formatHex(h).substring(0, 6);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is mandatory in every JDK", e);
+        }
+    }
+
     /** Request {} → {@link FilterStatuses}. */
     public static String status(String node) {
         return Addresses.request(node, ServiceName.LB_FILTER, "status");
@@ -29,7 +48,9 @@ public final class LbFilterApi {
 
     /**
      * @param owned    buckets accepted on this node
-     * @param packets  packets accepted per owned bucket since the table was created (same order as owned)
+     * @param packets  packets accepted per owned bucket since the bucket was last given to this node (same order
+     *                 as owned); read from the kernel for {@link #status} replies, empty in {@link #EVENTS}
+     *                 publications (a change is published before any packet could be counted)
      * @param appliedAt when the kernel got this table (ms since epoch)
      */
     public record FilterStatus(String node, String module, String iface, List<String> members, List<Integer> owned,

@@ -53,12 +53,13 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PfxOptions;
+import io.vertx.ext.healthchecks.CheckResult;
+import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
-import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.micrometer.backends.BackendRegistries;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,6 +95,7 @@ public class ConsoleVerticle extends ServiceVerticle {
     static final long HEALTH_TIMEOUT_MS = 1500;
     static final long MEMBERSHIP_POLL_MS = 250;
     static final long SNAPSHOT_TIMEOUT_MS = 3000;
+    static final long STATES_REFRESH_MS = 5000;
     /** A role change runs scripts with their own timeouts; the heartbeat-svc answers when it is done. */
     static final long COMMAND_TIMEOUT_MS = 60_000;
     static final long LOG_TIMEOUT_MS = 5000;
@@ -105,15 +107,14 @@ public class ConsoleVerticle extends ServiceVerticle {
     static final String WEBROOT = "io/steadfast/console/webroot";
 
     private final ClusterView presences = new ClusterView();
-    private final Set<ServiceName> localServices = EnumSet.noneOf(ServiceName.class);
     private final EventStream events = new EventStream();
     private AggregateView view;
     private ConsoleMetrics metrics;
     private PrometheusMeterRegistry prometheus;
     private Authenticator auth;
-    private HealthCheckHandler healthChecks;
+    private HealthChecks healthChecks;
     private final Set<String> healthRegistered = new HashSet<>();
-    private String openapi;
+    private volatile String openapi;
     private HttpServer server;
 
     public ConsoleVerticle(ServiceContext ctx) {
@@ -132,10 +133,9 @@ public class ConsoleVerticle extends ServiceVerticle {
         metrics = new ConsoleMetrics(prometheus, ctx.config(), view);
         ConsoleConfig console = ctx.config().cluster().console();
         auth = new Authenticator(console.usersFile(), System::currentTimeMillis);
-        openapi = resource("io/steadfast/console/openapi.json");
 
         subscribe(NodeApi.PRESENCE, Presence::fromJson, this::presence);
-        subscribe(HeartbeatApi.MODULE_STATE, ModuleState::fromJson, view::state);
+        subscribe(HeartbeatApi.MODULE_STATE, ModuleState::fromJson, this::state);
         subscribe(VipApi.EVENTS, VipStatus::fromJson, view::vip);
         subscribe(ReplicationApi.EVENTS, ReplicationStatus::fromJson, view::replication);
         subscribe(ReplicationApi.RESYNC, ResyncProgress::fromJson, view::resync);
@@ -144,12 +144,21 @@ public class ConsoleVerticle extends ServiceVerticle {
         subscribe(LbFilterApi.EVENTS, FilterStatus::fromJson, view::filter);
         vertx.setPeriodic(MEMBERSHIP_POLL_MS, id -> membership());
         vertx.setPeriodic(SSE_KEEPALIVE_MS, id -> events.keepAlive());
+        // States are published on change only: a periodic ask repairs a missed publication and keeps the
+        // heartbeat round trips (in the states' details) fresh for /metrics.
+        vertx.setPeriodic(STATES_REFRESH_MS, id -> ctx.config().cluster().nodes().stream()
+                .filter(n -> view.isUp(n.name())).forEach(n -> ask(HeartbeatApi.states(n.name()), new JsonObject(),
+                        SNAPSHOT_TIMEOUT_MS).map(NodeStates::fromJson).onSuccess(st -> st.modules().forEach(this::state))));
         // Whatever was published before this console started: ask every node (unknown nodes simply don't answer).
         ctx.config().cluster().nodes().forEach(n -> snapshot(n.name()));
 
-        healthChecks = HealthCheckHandler.create(vertx);
-        return vertx.createHttpServer(serverOptions(console)).requestHandler(router()).listen(console.port(),
-                console.bind()).onSuccess(s -> {
+        healthChecks = HealthChecks.create(vertx);
+        // Files (the OpenAPI text, the TLS password) are read off the event loop.
+        return blocking(() -> {
+            openapi = resource("io/steadfast/console/openapi.json");
+            return serverOptions(console);
+        }).compose(options -> vertx.createHttpServer(options).requestHandler(router()).listen(console.port(),
+                console.bind())).onSuccess(s -> {
                     server = s;
                     LOG.info("console on {}://{}:{}", console.tls().isPresent() ? "https" : "http", console.bind(),
                             s.actualPort());
@@ -165,6 +174,11 @@ public class ConsoleVerticle extends ServiceVerticle {
         return server == null ? Future.succeededFuture() : server.close();
     }
 
+    /** Open SSE streams (tests). */
+    public int eventClients() {
+        return events.size();
+    }
+
     /** The port actually bound (tests configure port 0). */
     public int actualPort() {
         return server == null ? -1 : server.actualPort();
@@ -172,6 +186,13 @@ public class ConsoleVerticle extends ServiceVerticle {
 
     private Router router() {
         Router router = Router.router(vertx);
+        router.route().handler(rc -> {
+            // The page's confirmation dialogs must not be framed by another site (clickjacking); no inline script.
+            rc.response().putHeader("X-Frame-Options", "DENY").putHeader("X-Content-Type-Options", "nosniff")
+                    .putHeader("Referrer-Policy", "no-referrer")
+                    .putHeader("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+            rc.next();
+        });
         router.post("/api/v1/*").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::guard);
         router.get("/health").handler(this::health);
         router.get("/metrics").handler(this::metrics);
@@ -202,9 +223,6 @@ public class ConsoleVerticle extends ServiceVerticle {
     private void presence(Presence p) {
         boolean wasUp = view.isUp(p.node());
         presences.seen(p);
-        if (p.node().equals(ctx.nodeName())) {
-            localServices.addAll(p.services());
-        }
         if (!wasUp && ctx.config().node(p.node()).isPresent()) {
             view.nodeUp(p.node());
             snapshot(p.node());
@@ -221,6 +239,13 @@ public class ConsoleVerticle extends ServiceVerticle {
         }
     }
 
+    private void state(ModuleState s) {
+        view.state(s);
+        if (ctx.config().module(s.module()).map(m -> m.runsOn(s.node())).orElse(false)) {
+            metrics.heartbeatSeen(s);
+        }
+    }
+
     private void checker(CheckerStatus c) {
         view.checker(c);
         if (ctx.config().module(c.module()).map(m -> m.runsOn(c.node())).orElse(false)) {
@@ -231,7 +256,7 @@ public class ConsoleVerticle extends ServiceVerticle {
     /** Asks one node's services for their current facts; a service that does not answer is simply skipped. */
     private void snapshot(String node) {
         ask(HeartbeatApi.states(node), new JsonObject(), SNAPSHOT_TIMEOUT_MS)
-                .map(NodeStates::fromJson).onSuccess(s -> s.modules().forEach(view::state));
+                .map(NodeStates::fromJson).onSuccess(s -> s.modules().forEach(this::state));
         ask(CheckerApi.checkers(node), new JsonObject(), SNAPSHOT_TIMEOUT_MS)
                 .map(CheckerStatuses::fromJson).onSuccess(s -> s.checkers().forEach(this::checker));
         ask(VipApi.status(node), new JsonObject(), SNAPSHOT_TIMEOUT_MS)
@@ -343,6 +368,11 @@ public class ConsoleVerticle extends ServiceVerticle {
         events.open(rc.response(), module, typeSet);
     }
 
+    /**
+     * This node's services through Vert.x health checks (one procedure per service, asking its bus health):
+     * 200 when all are up, 503 otherwise. Body: {@code node}, {@code up}, {@code services} (each service's
+     * health, as before) plus the health-check module's {@code status}/{@code checks}.
+     */
     private void health(RoutingContext rc) {
         Set<ServiceName> expected = servicesRunOn(ctx.nodeName());
         for (ServiceName svc : ServiceName.values()) {
@@ -352,14 +382,24 @@ public class ConsoleVerticle extends ServiceVerticle {
                         NodeApi.health(ctx.nodeName(), svc), new JsonObject(), HEALTH_TIMEOUT_MS)
                         .map(ServiceHealth::fromJson)
                         .onSuccess(h -> p.complete(new Status().setOk(h.up()).setData(h.toJson())))
-                        .onFailure(e -> p.complete(Status.KO(new JsonObject().put("node", ctx.nodeName())
-                                .put("service", svc.id()).put("up", false)
-                                .put("reason", ErrorCode.of(e).id() + ": " + e.getMessage())))));
+                        .onFailure(e -> p.complete(Status.KO(new ServiceHealth(ctx.nodeName(), svc, false,
+                                ErrorCode.of(e).id() + ": " + e.getMessage(), new JsonObject()).toJson()))));
             } else if (!want && healthRegistered.remove(svc.id())) {
                 healthChecks.unregister(svc.id());
             }
         }
-        healthChecks.handle(rc);
+        healthChecks.checkStatus().onComplete(ar -> {
+            CheckResult result = ar.succeeded() ? ar.result() : CheckResult.from("health", ar.cause());
+            boolean up = CheckResult.isUp(result);
+            JsonArray services = new JsonArray();
+            if (result.getChecks() != null) {
+                result.getChecks().forEach(c -> services.add(c.getData() != null && !c.getData().isEmpty()
+                        ? c.getData() : new JsonObject().put("node", ctx.nodeName()).put("service", c.getId())
+                        .put("up", false).put("reason", "no answer")));
+            }
+            JsonObject body = result.toJson().put("node", ctx.nodeName()).put("up", up).put("services", services);
+            json(rc, up ? 200 : 503, body);
+        });
     }
 
     private void metrics(RoutingContext rc) {
@@ -463,15 +503,12 @@ public class ConsoleVerticle extends ServiceVerticle {
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
+    /**
+     * The services a node is expected to run: all of them, whether in one agent JVM or one JVM each, so that a
+     * service whose JVM died shows as down (with the bus's reason) instead of disappearing.
+     */
     private Set<ServiceName> servicesRunOn(String node) {
-        Set<ServiceName> s = EnumSet.noneOf(ServiceName.class);
-        presences.agents(node).forEach(p -> s.addAll(p.services()));
-        if (node.equals(ctx.nodeName())) {
-            s.addAll(localServices); // a service whose JVM died is still expected here
-        }
-        // Before any presence arrived (the first second), expect every service: better a brief 503 than a 200
-        // that hides a missing service.
-        return s.isEmpty() ? EnumSet.allOf(ServiceName.class) : s;
+        return EnumSet.allOf(ServiceName.class);
     }
 
     /** Asks every service of a node for its health over the bus; no answer means down, with the reason. */

@@ -298,11 +298,17 @@ class ConsoleApiTest {
         assertThat(ok.status()).isEqualTo(200);
         JsonArray checks = ok.json().getJsonArray("checks");
         assertThat(checks).hasSize(ServiceName.values().length);
+        assertThat(ok.json().getString("status")).isEqualTo("UP");
+        assertThat(ok.json().getBoolean("up")).isTrue();
+        assertThat(ok.json().getString("node")).isEqualTo("node1");
+        assertThat(ok.json().getJsonArray("services")).hasSize(ServiceName.values().length)
+                .allSatisfy(o -> assertThat(((JsonObject) o).getBoolean("up")).isTrue());
         cluster.sick.add(ServiceName.VIP);
         try {
             Http.Reply sick = http.get("/health");
             assertThat(sick.status()).isEqualTo(503);
             assertThat(sick.body()).contains("stand-in sick");
+            assertThat(sick.json().getBoolean("up")).isFalse();
         } finally {
             cluster.sick.clear();
         }
@@ -357,6 +363,7 @@ class ConsoleApiTest {
         assertThat(m).containsEntry("steadfast_farm_buckets{module=web, node=node2}", 128.0);
         assertThat(m).containsEntry("steadfast_checker_up{checker=db-port, module=db, node=node1}", 1.0);
         assertThat(m).containsEntry("steadfast_node_up{node=node3}", 0.0);
+        assertThat(m).containsEntry("steadfast_heartbeat_rtt_seconds{lan=lan1, module=db, node=node1, peer=node2}", 0.003);
         assertThat(m).containsKey("steadfast_failovers_total{module=db, node=node2}");
         assertThat(m.keySet()).anyMatch(k -> k.startsWith("vertx_http_server_"));
         assertThat(m.keySet()).anyMatch(k -> k.startsWith("vertx_eventbus_"));
@@ -379,6 +386,8 @@ class ConsoleApiTest {
         assertThat(page.status()).isEqualTo(200);
         assertThat(page.raw().headers().firstValue("content-type").orElse("")).startsWith("text/html");
         assertThat(page.body()).contains("app.js").doesNotContain("://cdn");
+        assertThat(page.raw().headers().firstValue("x-frame-options")).contains("DENY");
+        assertThat(page.raw().headers().firstValue("content-security-policy").orElse("")).contains("default-src 'self'");
         assertThat(http.get("/app.js").status()).isEqualTo(200);
         assertThat(http.get("/app.css").status()).isEqualTo(200);
     }

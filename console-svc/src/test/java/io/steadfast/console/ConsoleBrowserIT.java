@@ -182,6 +182,31 @@ class ConsoleBrowserIT {
     }
 
     @Test
+    void showsResyncProgressLogLinesAndCheckersLive() throws Exception {
+        driver.get(cluster.url() + "/");
+        waitFor().until(d -> d.findElement(By.id("live")).getText().equals("live"));
+        waitFor().until(d -> d.findElement(By.id("checkers")).getText().contains("db-port"));
+        waitFor().until(d -> d.findElement(By.id("log")).getText().contains("node2 line 2"));
+        String secondary = cellState("db", "node1").equals("SECOND") ? "node1" : "node2";
+        cluster.publishResync(secondary, "db", 3L << 20, 4L << 20);
+        waitFor().until(d -> d.findElement(By.id("cell-db-" + secondary)).getText().contains("resync 75%"));
+        assertThat(driver.findElement(By.id("cell-db-" + secondary)).getText()).contains("ETA");
+        cluster.vertx.eventBus().publish(io.steadfast.api.CheckerApi.MODULE_LOG,
+                new io.steadfast.api.CheckerApi.LogLine("node1", "db", System.currentTimeMillis(),
+                        "start_prim: started pid 4242").toJson());
+        waitFor().until(d -> d.findElement(By.id("log")).getText().contains("started pid 4242"));
+        cluster.vertx.eventBus().publish(io.steadfast.api.CheckerApi.CHECKER_EVENTS,
+                new io.steadfast.api.CheckerApi.CheckerStatus("node2", "db", "db-port",
+                        io.steadfast.api.CheckerApi.Status.DOWN, "connection refused", System.currentTimeMillis())
+                        .toJson());
+        waitFor().until(d -> d.findElement(By.id("checkers")).getText().contains("connection refused"));
+        assertThat(driver.findElement(By.id("timeline")).findElements(By.cssSelector("svg rect")).size())
+                .isGreaterThan(2);
+        screenshot("5-resync-log-checkers");
+        cluster.publishResync(secondary, "db", 4L << 20, 4L << 20);
+    }
+
+    @Test
     void fitsAPhoneSizedScreen() throws Exception {
         driver.manage().window().setSize(new Dimension(390, 844));
         try {

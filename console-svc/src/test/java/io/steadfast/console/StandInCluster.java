@@ -147,7 +147,14 @@ public final class StandInCluster implements AutoCloseable {
 
     public static ModuleState state(String node, String module, ModuleType type, State s, Readiness r, String reason,
                                     long since) {
-        return new ModuleState(node, module, type, s, r, reason, "gen-1", true, since, new JsonObject());
+        // like heartbeat-svc: the peers' links with their round trips (ms)
+        JsonObject details = new JsonObject();
+        if (module.equals("db")) {
+            String peer = node.equals("node1") ? "node2" : "node1";
+            details.put("peers", new JsonObject().put(peer, new JsonObject().put("alive", true).put("lans",
+                    new JsonObject().put("lan1", new JsonObject().put("up", true).put("rttMs", 3)))));
+        }
+        return new ModuleState(node, module, type, s, r, reason, "gen-1", true, since, details);
     }
 
     public String url() {

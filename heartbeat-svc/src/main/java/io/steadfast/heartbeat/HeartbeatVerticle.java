@@ -42,7 +42,7 @@ import java.util.function.Function;
  * (heartbeats and state machines on their own thread) and publishes what it decides: {@link ModuleState} on every
  * change, the node's {@link DesiredState} on change and every {@link HeartbeatApi#DESIRED_REPUBLISH_MS}.
  *
- * <p>While a module's role change runs, its desired state stays what it was: the choreography drives the
+ * <p>While a mirror module's role change runs, its desired state stays what it was: the choreography drives the
  * services step by step, and a reconciler must not jump ahead of it (e.g. add the VIP before promote).
  */
 public class HeartbeatVerticle extends ServiceVerticle {
@@ -186,7 +186,10 @@ public class HeartbeatVerticle extends ServiceVerticle {
             ModuleState s = e.moduleState();
             states.put(e.name(), s);
             vertx.eventBus().publish(HeartbeatApi.MODULE_STATE, s.toJson());
-            if (!e.machine().busy()) {
+            // A farm follows its machine even while busy: vip-svc adds the farm VIP only once lb-filter-svc's table
+            // is in the kernel, and that table comes from this desired state (MEMBER as soon as UP/TRANSIENT), so
+            // holding it during ACQUIRE deadlocked "VIP up". Safe: the node owns no bucket until it is READY.
+            if (!e.machine().busy() || !e.config().isMirror()) {
                 ModuleDesired d = e.desired();
                 if (!d.equals(desired.put(e.name(), d))) {
                     publishDesired(true);

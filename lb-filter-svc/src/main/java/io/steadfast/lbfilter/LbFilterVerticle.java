@@ -35,6 +35,8 @@ public class LbFilterVerticle extends ServiceVerticle {
     private final CommandRunner runner;
     private FilterReconciler reconciler;
     private final AtomicBoolean haveDesired = new AtomicBoolean();
+    private DesiredState pendingDesired;
+    private boolean reconciling;
     private long askTimer = -1;
 
     public LbFilterVerticle(ServiceContext ctx) {
@@ -55,7 +57,7 @@ public class LbFilterVerticle extends ServiceVerticle {
         serve(LbFilterApi.status(ctx.nodeName()), json -> json,
                 ignored -> kernel(() -> new FilterStatuses(ctx.nodeName(), reconciler.status()).toJson()));
         subscribe(HeartbeatApi.DESIRED, DesiredState::fromJson, d -> {
-            if (d.node().equals(ctx.nodeName())) {
+            if (d.node().equals(ctx.nodeName()) && d.seq() > 0) {
                 haveDesired.set(true);
                 reconcile(d);
             }
@@ -86,6 +88,11 @@ public class LbFilterVerticle extends ServiceVerticle {
                 .onSuccess(msg -> {
                     try {
                         DesiredState d = DesiredState.fromJson((JsonObject) msg.body());
+                        if (d.seq() == 0) {
+                            // heartbeat-svc has not decided anything yet (seq 0, no modules): not an answer
+                            LOG.debug("heartbeat-svc has no desired state yet");
+                            return;
+                        }
                         haveDesired.set(true);
                         reconcile(d);
                     } catch (RuntimeException e) {
@@ -95,8 +102,32 @@ public class LbFilterVerticle extends ServiceVerticle {
                 .onFailure(e -> LOG.debug("desired state not available yet: {}", e.getMessage()));
     }
 
+    /**
+     * Coalesces desired states: while one reconcile runs, only the latest state that arrived is kept and applied
+     * next, so a slow kernel (or a wait) never builds a queue of stale work. Fields confined to the event loop.
+     */
     private void reconcile(DesiredState d) {
-        kernel(() -> reconciler.reconcile(d)).onSuccess(this::publish);
+        pendingDesired = d;
+        if (!reconciling) {
+            reconcileNext();
+        }
+    }
+
+    private void reconcileNext() {
+        DesiredState d = pendingDesired;
+        pendingDesired = null;
+        reconciling = d != null;
+        if (d == null) {
+            return;
+        }
+        kernel(() -> reconciler.reconcile(d)).onComplete(ar -> {
+            if (ar.succeeded()) {
+        publish(ar.result());
+            } else {
+                LOG.error("reconcile failed", ar.cause());
+            }
+            reconcileNext();
+        });
     }
 
     private void publish(List<FilterStatus> changed) {

@@ -47,7 +47,7 @@ public class ReplicationVerticle extends ServiceVerticle {
         String node = ctx.nodeName();
         serve(ReplicationApi.promote(node), RoleRequest::fromJson, r -> blocking(() -> promote(r).toJson()));
         serve(ReplicationApi.demote(node), RoleRequest::fromJson,
-                r -> blocking(() -> runtime(r.module()).replicator().demote(r.peer().orElse("")).toJson()));
+                r -> blocking(() -> runtime(r.module()).replicator().demote(r.peer().orElse(""), r.fullsync()).toJson()));
         serve(ReplicationApi.status(node), ModuleRef::fromJson,
                 r -> blocking(() -> runtime(r.module()).replicator().status().toJson()));
         serve(ReplicationApi.verify(node), ModuleRef::fromJson,

@@ -39,6 +39,8 @@ public class VipVerticle extends ServiceVerticle {
     private final CommandRunner runner;
     private VipReconciler reconciler;
     private final AtomicBoolean haveDesired = new AtomicBoolean();
+    private DesiredState pendingDesired;
+    private boolean reconciling;
     private final List<Long> timers = new ArrayList<>();
 
     public VipVerticle(ServiceContext ctx) {
@@ -56,13 +58,13 @@ public class VipVerticle extends ServiceVerticle {
         String node = ctx.nodeName();
         reconciler = new VipReconciler(node, ctx.modules(), new VipManager(node, runner, CMD_TIMEOUT));
         serve(VipApi.up(node), ModuleRef::fromJson, r -> kernel(() -> reconciler.up(known(r.module())))
-                .map(s -> published(s).toJson()));
+                .recover(VipVerticle::unavailable).map(s -> published(s).toJson()));
         serve(VipApi.down(node), ModuleRef::fromJson, r -> kernel(() -> reconciler.down(known(r.module())))
-                .map(s -> published(s).toJson()));
+                .recover(VipVerticle::unavailable).map(s -> published(s).toJson()));
         serve(VipApi.status(node), json -> json,
                 ignored -> kernel(() -> new VipStatuses(node, reconciler.status()).toJson()));
         subscribe(HeartbeatApi.DESIRED, DesiredState::fromJson, d -> {
-            if (d.node().equals(node)) {
+            if (d.node().equals(node) && d.seq() > 0) {
                 haveDesired.set(true);
                 reconcile(d);
             }
@@ -107,6 +109,12 @@ public class VipVerticle extends ServiceVerticle {
         return module;
     }
 
+    /** A command that failed (e.g. the farm filter is not there yet): UNAVAILABLE with the reason, retry later. */
+    private static <T> Future<T> unavailable(Throwable e) {
+        return Future.failedFuture(e instanceof IllegalStateException
+                ? new ServiceException(ErrorCode.UNAVAILABLE, e.getMessage()) : e);
+    }
+
     private VipStatus published(VipStatus s) {
         vertx.eventBus().publish(VipApi.EVENTS, s.toJson());
         return s;
@@ -119,6 +127,11 @@ public class VipVerticle extends ServiceVerticle {
                 .onSuccess(msg -> {
                     try {
                         DesiredState d = DesiredState.fromJson((JsonObject) msg.body());
+                        if (d.seq() == 0) {
+                            // heartbeat-svc has not decided anything yet (seq 0, no modules): not an answer
+                            LOG.debug("heartbeat-svc has no desired state yet");
+                            return;
+                        }
                         haveDesired.set(true);
                         reconcile(d);
                     } catch (RuntimeException e) {
@@ -128,8 +141,32 @@ public class VipVerticle extends ServiceVerticle {
                 .onFailure(e -> LOG.debug("desired state not available yet: {}", e.getMessage()));
     }
 
+    /**
+     * Coalesces desired states: while one reconcile runs, only the latest state that arrived is kept and applied
+     * next, so a slow kernel (or a wait) never builds a queue of stale work. Fields confined to the event loop.
+     */
     private void reconcile(DesiredState d) {
-        kernel(() -> reconciler.reconcile(d)).onSuccess(l -> l.forEach(this::published));
+        pendingDesired = d;
+        if (!reconciling) {
+            reconcileNext();
+        }
+    }
+
+    private void reconcileNext() {
+        DesiredState d = pendingDesired;
+        pendingDesired = null;
+        reconciling = d != null;
+        if (d == null) {
+            return;
+        }
+        kernel(() -> reconciler.reconcile(d)).onComplete(ar -> {
+            if (ar.succeeded()) {
+        ar.result().forEach(this::published);
+            } else {
+                LOG.error("reconcile failed", ar.cause());
+            }
+            reconcileNext();
+        });
     }
 
     /**

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Builds the checkers of a module from its config. Process supervision entries become checkers named
@@ -26,7 +27,7 @@ public final class CheckerFactory {
     public static final String PROCESS_PREFIX = "process:";
 
     /** {@code states}: (module, node) → the last published state. */
-    public record Deps(String node, CommandRunner runner, HttpClient http, ProcessTable processes,
+    public record Deps(String node, CommandRunner runner, Supplier<HttpClient> http, ProcessTable processes,
                        BiFunction<String, String, Optional<ModuleState>> states, LongSupplier clock) {
     }
 
@@ -52,7 +53,17 @@ public final class CheckerFactory {
         return out;
     }
 
+    /** A target that does not parse (config-test checks most, not all) gives a checker that is down and says why. */
     Probe probe(ModuleConfig m, CheckerConfig c) {
+        try {
+            return parsedProbe(m, c);
+        } catch (IllegalArgumentException e) {
+            String why = "bad checker config: " + e.getMessage();
+            return timeout -> Outcome.down(why);
+        }
+    }
+
+    private Probe parsedProbe(ModuleConfig m, CheckerConfig c) {
         String target = c.target().orElse("");
         return switch (c.type()) {
             case TCP -> TcpProbe.parse(target);

@@ -104,8 +104,50 @@ public final class AggregateView {
             record(key, new Transition(s.since() > 0 ? s.since() : clock.getAsLong(), s.state(),
                     s.readiness().name(), s.reason()));
         }
-        listener.changed("state", nodeJson(config.module(s.module()).orElseThrow(), s.node(), false)
-                .put("module", s.module()));
+        // A periodic refresh that brings nothing new (same state, only fresher details) is not an event.
+        if (before == null || before.state() != s.state() || before.readiness() != s.readiness()
+                || !before.reason().equals(s.reason()) || before.since() != s.since()
+                || before.upToDate() != s.upToDate() || !before.generation().equals(s.generation())) {
+            listener.changed("state", nodeJson(config.module(s.module()).orElseThrow(), s.node(), false)
+                    .put("module", s.module()));
+        }
+    }
+
+    /**
+     * The heartbeat round trip (ms) to {@code peer} on {@code lan} as heartbeat-svc last reported it in the
+     * module state's details ({@code peers.<peer>.lans.<lan>.rttMs}); empty when unknown.
+     */
+    public Optional<Long> heartbeatRtt(String module, String node, String peer, String lan) {
+        ModuleState s = states.get(new Key(module, node));
+        if (s == null || !nodesUp.contains(node)) {
+            return Optional.empty();
+        }
+        Object rtt = at(s.details(), "peers", peer, "lans", lan, "rttMs");
+        return rtt instanceof Number n && n.longValue() >= 0 ? Optional.of(n.longValue()) : Optional.empty();
+    }
+
+    /** The (peer, lan) pairs a module state's details report on. */
+    public static List<String[]> heartbeatLinks(ModuleState s) {
+        List<String[]> out = new ArrayList<>();
+        if (s.details().getValue("peers") instanceof JsonObject peers) {
+            for (String peer : peers.fieldNames()) {
+                if (at(peers, peer, "lans") instanceof JsonObject lans) {
+                    lans.fieldNames().forEach(lan -> out.add(new String[]{peer, lan}));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Object at(JsonObject json, String... path) {
+        Object cur = json;
+        for (String p : path) {
+            if (!(cur instanceof JsonObject o)) {
+                return null;
+            }
+            cur = o.getValue(p);
+        }
+        return cur;
     }
 
     public void replication(ReplicationStatus r) {

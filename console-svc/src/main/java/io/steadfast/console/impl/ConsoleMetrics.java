@@ -28,7 +28,7 @@ import java.util.function.ToDoubleFunction;
  * [steadfast_module_ready], failovers SECOND→ALONE [steadfast_failovers_total], replication bytes and pending
  * acks [steadfast_replication_bytes_total, steadfast_replication_pending_acks, steadfast_replication_connected],
  * resync [steadfast_resync_bytes_done, steadfast_resync_total_bytes, steadfast_resync_eta_seconds], farm buckets
- * owned [steadfast_farm_buckets], checkers (1 up, 0 down, NaN otherwise) [steadfast_checker_up], node agents
+ * owned [steadfast_farm_buckets], heartbeat round trip per peer and lan [steadfast_heartbeat_rtt_seconds], checkers (1 up, 0 down, NaN otherwise) [steadfast_checker_up], node agents
  * [steadfast_node_up]. Unknown values are NaN, never a made-up 0.
  */
 public final class ConsoleMetrics {
@@ -94,6 +94,25 @@ public final class ConsoleMetrics {
             meters.add(Gauge.builder("steadfast.checker.up", view, v -> checkerValue(v, c))
                     .description("1 up, 0 down, NaN init/disabled")
                     .tags("module", c.module(), "node", c.node(), "checker", c.checker()).register(registry));
+        }
+    }
+
+    /**
+     * Heartbeat links are known from the module states' details: registers
+     * steadfast_heartbeat_rtt_seconds{module,node,peer,lan} for each link reported (bounded).
+     */
+    public void heartbeatSeen(ModuleState s) {
+        for (String[] link : AggregateView.heartbeatLinks(s)) {
+            String id = "hb\0" + s.module() + '\0' + s.node() + '\0' + link[0] + '\0' + link[1];
+            if (checkers.size() < 10_000 && checkers.add(id)) {
+                String mod = s.module();
+                String node = s.node();
+                meters.add(Gauge.builder("steadfast.heartbeat.rtt", view,
+                                v -> v.heartbeatRtt(mod, node, link[0], link[1]).map(ms -> ms / 1000.0)
+                                        .orElse(Double.NaN))
+                        .description("heartbeat round trip to the peer on a lan, as last reported").baseUnit("seconds")
+                        .tags("module", mod, "node", node, "peer", link[0], "lan", link[1]).register(registry));
+            }
         }
     }
 

@@ -53,6 +53,20 @@ class AggregateViewTest {
     }
 
     @Test
+    void aRefreshWithTheSameStateIsNoEventButUpdatesTheRoundTrip() {
+        view.state(st("node1", State.PRIM, Readiness.READY, "primary"));
+        JsonObject details = new JsonObject().put("peers", new JsonObject().put("node2", new JsonObject()
+                .put("lans", new JsonObject().put("lan1", new JsonObject().put("rttMs", 7)))));
+        view.state(new ModuleState("node1", "db", ModuleType.MIRROR, State.PRIM, Readiness.READY, "primary", "g",
+                true, now.get(), details));
+        assertThat(events).containsExactly("state:node1");
+        assertThat(view.heartbeatRtt("db", "node1", "node2", "lan1")).contains(7L);
+        assertThat(view.heartbeatRtt("db", "node1", "node2", "lan2")).isEmpty();
+        assertThat(AggregateView.heartbeatLinks(view.moduleState("db", "node1").orElseThrow()))
+                .singleElement().satisfies(l -> assertThat(l).containsExactly("node2", "lan1"));
+    }
+
+    @Test
     void ignoresModulesAndNodesNotInTheConfig() {
         view.state(new ModuleState("node9", "db", ModuleType.MIRROR, State.PRIM, Readiness.READY, "", "", true, 1,
                 new JsonObject()));

@@ -19,7 +19,9 @@ import java.util.function.LongSupplier;
 /**
  * Reconciles the farm filters of this node with heartbeat-svc's desired state (blocking; one caller at a time).
  * A farm module whose role here is {@link Role#MEMBER} gets a table for the desired members; any other role (or a
- * module missing from the desired state) gets no table. A desired state older than the last one seen is ignored.
+ * module missing from the desired state) gets no table — after the VIP is gone; until then every bucket is dropped
+ * ({@link LbFilter#leave}). A desired state older than the last one seen is ignored, unless the same older number
+ * comes again (a restarted heartbeat-svc numbers from 1 again and republishes every 2 s).
  *
  * <p>Unchanged members cost nothing, except that every {@code verifyEveryMs} the kernel's table is read and fixed
  * if someone changed it.
@@ -35,6 +37,7 @@ public final class FilterReconciler {
     private final Map<String, Long> verifiedAt = new HashMap<>();
     private final Map<String, List<Integer>> lastOwned = new HashMap<>();
     private long lastSeq = -1;
+    private long lastLowerSeq = -1;
 
     public FilterReconciler(String node, List<ModuleConfig> modules, LbFilter filter, long verifyEveryMs,
                             LongSupplier clock) {
@@ -59,9 +62,15 @@ public final class FilterReconciler {
             return List.of();
         }
         if (desired.seq() < lastSeq) {
-            LOG.debug("ignored desired state seq {} (have {})", desired.seq(), lastSeq);
-            return List.of();
+            if (desired.seq() != lastLowerSeq) {
+                // a late message, or a restarted heartbeat-svc numbering from 1 again: a repeat tells them apart
+                LOG.debug("ignored desired state seq {} (have {})", desired.seq(), lastSeq);
+                lastLowerSeq = desired.seq();
+                return List.of();
+            }
+            LOG.info("heartbeat-svc numbers its desired states from {} again (restarted): following it", desired.seq());
         }
+        lastLowerSeq = -1;
         lastSeq = desired.seq();
         List<FilterStatus> changed = new ArrayList<>();
         for (FilterSpec spec : specs.values()) {
@@ -76,7 +85,7 @@ public final class FilterReconciler {
                         verifiedAt.put(spec.module(), now);
                     }
                 } else {
-                    o = filter.remove(spec.module());
+                    o = filter.leave(spec);
                     verifiedAt.remove(spec.module());
                 }
                 if (o.action() != LbFilter.Action.NONE) {

@@ -53,10 +53,7 @@ public final class FilterScript {
      * that {@code a-b} and {@code a_b} never share a table.
      */
     public static String tableName(String module) {
-        if (module.indexOf('-') < 0) {
-            return "sf_" + module;
-        }
-        return "sf_" + module.replace('-', '_') + "_" + sha256(module).substring(0, 6);
+        return LbFilterApi.tableName(module);
     }
 
     /**

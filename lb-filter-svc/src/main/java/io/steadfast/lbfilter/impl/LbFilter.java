@@ -115,6 +115,34 @@ public final class LbFilter {
         return new Outcome(spec.module(), action, memberList, owned, changed, at, System.nanoTime() - t0);
     }
 
+    /**
+     * This node leaves the farm. While the VIP is still on the interface (vip-svc removes it in parallel, on the
+     * same desired state) the table stays, with every bucket dropped: removing it first would let the node take
+     * every bucket and reset the other members' connections. Once the VIP is gone the table is removed (at once,
+     * or at the next reconcile).
+     */
+    public synchronized Outcome leave(FilterSpec spec) {
+        CommandResult r = runner.run(List.of("ip", "-j", "-4", "addr", "show", "dev", spec.iface()), timeout);
+        // when the interface cannot be read, assume the VIP is there: dropping everything is the safe side
+        if (!r.ok() || hasAddress(r.stdout(), spec.vip())) {
+            return apply(spec, List.of(), false);
+        }
+        return remove(spec.module());
+    }
+
+    static boolean hasAddress(String ipJson, String addr) {
+        for (Object link : new io.vertx.core.json.JsonArray(ipJson.isBlank() ? "[]" : ipJson)) {
+            if (link instanceof io.vertx.core.json.JsonObject l) {
+                for (Object a : l.getJsonArray("addr_info", new io.vertx.core.json.JsonArray())) {
+                    if (a instanceof io.vertx.core.json.JsonObject info && addr.equals(info.getString("local"))) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
     /** Removes the module's table (no-op when absent). */
     public synchronized Outcome remove(String module) {
         long t0 = System.nanoTime();

@@ -78,6 +78,11 @@ class FarmIT {
                 assertThat(servedP.get(r.id())).containsExactly(r.node());
             }
 
+            // --- udp, on_port: every datagram answered by exactly one node, datagrams of one address spread
+            List<List<String>> udp = farm.datagrams(12, "u", srcs.get(1));
+            assertThat(udp).hasSize(12).allSatisfy(nodes -> assertThat(nodes).hasSize(1));
+            assertThat(udp.stream().map(l -> l.get(0)).distinct().count()).isGreaterThanOrEqualTo(2);
+
             // --- node3 leaves: only its clients move
             farm.leave("node3");
             Map<String, LbFilter.Outcome> two = farm.members(List.of("node1", "node2"));
@@ -134,6 +139,25 @@ class FarmIT {
             LOG.info("requests during reconcile: {} ok, {} failed", during.size() - failed, failed);
             Map<String, String> end = FarmLab.affinity(ok(farm.requests(FarmLab.ADDR_PORT, 1, "d", srcs)));
             assertThat(end).isEqualTo(owner);
+
+            // the VIP never precedes its filter, and the filter never leaves before the VIP (either way the node
+            // would take every bucket and reset the other members' connections)
+            farm.leave("node3");
+            farm.members(List.of("node1", "node2"));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> farm.vips.get("node3").up(farm.module, false))
+                    .hasMessageContaining("not in the kernel");
+            assertThat(farm.lab.node(3).exec(T, "ip", "-o", "addr").stdout()).doesNotContain(FarmLab.VIP);
+            farm.members(ALL);
+            LbFilter.Outcome blocked = farm.filters.get("node3").leave(farm.spec); // VIP still up on node3
+            assertThat(blocked.owned()).isEmpty();
+            assertThat(farm.filters.get("node3").read("web")).isPresent();
+            farm.members(List.of("node1", "node2"));
+            Map<String, String> whileLeaving = FarmLab.affinity(ok(farm.requests(FarmLab.ADDR_PORT, 1, "f", srcs)));
+            assertThat(whileLeaving).isEqualTo(after);
+            farm.vips.get("node3").down(farm.module);
+            assertThat(farm.filters.get("node3").leave(farm.spec).action()).isEqualTo(LbFilter.Action.REMOVED);
+            farm.members(ALL);
+            assertThat(FarmLab.affinity(ok(farm.requests(FarmLab.ADDR_PORT, 1, "g", srcs)))).isEqualTo(owner);
 
             // a replacement of the whole table (structure changed, e.g. the tables of an older version) is one
             // transaction too, and serves the same

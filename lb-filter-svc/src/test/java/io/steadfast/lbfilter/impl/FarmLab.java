@@ -35,6 +35,8 @@ final class FarmLab implements AutoCloseable {
     static final int PORT_PORT = 8081;
     /** Port of {@link BenchHttpServer} (on_addr), started only by the benchmark. */
     static final int BENCH_PORT = 9090;
+    /** UDP app (on_port). */
+    static final int UDP_PORT = 5353;
 
     final Lab lab;
     final ModuleConfig module;
@@ -42,6 +44,7 @@ final class FarmLab implements AutoCloseable {
     final Map<String, VipManager> vips = new LinkedHashMap<>();
     final Map<String, LbFilter> filters = new LinkedHashMap<>();
     final Path client;
+    final Path udpClient;
     final Path dir;
 
     /** One parsed client line. */
@@ -60,17 +63,22 @@ final class FarmLab implements AutoCloseable {
         module = TestModules.farm("web", VIP + "/32", "eth0", names,
                 List.of(new FarmRule(Proto.TCP, ADDR_PORT, FilterMode.ON_ADDR),
                         new FarmRule(Proto.TCP, PORT_PORT, FilterMode.ON_PORT),
-                        new FarmRule(Proto.TCP, BENCH_PORT, FilterMode.ON_ADDR)), Map.of());
+                        new FarmRule(Proto.TCP, BENCH_PORT, FilterMode.ON_ADDR),
+                        new FarmRule(Proto.UDP, UDP_PORT, FilterMode.ON_PORT)), Map.of());
         spec = FilterSpec.of(module);
         lab = Lab.create(LabSpec.builder().nodes(nodes).clients(1).extraAddrs(clientAddrs).build());
         try {
             Path app = LabSupport.resource(dir, "nameserver.py");
             client = LabSupport.resource(dir, "client.py");
+            udpClient = LabSupport.resource(dir, "udpclient.py");
+            Path udpApp = LabSupport.resource(dir, "udpname.py");
             for (LabNode n : lab.nodes()) {
                 for (int port : new int[] {ADDR_PORT, PORT_PORT}) {
                     n.start(log(n.name(), port), Map.of(), "/usr/bin/python3", app.toString(), n.name(),
                             String.valueOf(port));
                 }
+                n.start(log(n.name(), UDP_PORT), Map.of(), "/usr/bin/python3", udpApp.toString(), n.name(),
+                        String.valueOf(UDP_PORT));
                 CommandRunner r = CommandRunner.inNetns(n.namespace());
                 vips.put(n.name(), new VipManager(n.name(), r, T));
                 filters.put(n.name(), new LbFilter(n.name(), r, T));
@@ -136,6 +144,17 @@ final class FarmLab implements AutoCloseable {
             throw new IllegalStateException("client failed: " + r);
         }
         return parse(r.stdout());
+    }
+
+    /** UDP datagrams from {@code src}, each from a new source port: for each, the nodes that answered. */
+    List<List<String>> datagrams(int count, String tag, String src) {
+        ExecResult r = clientHost().exec(Duration.ofSeconds(60), "/usr/bin/python3", udpClient.toString(), VIP,
+                String.valueOf(UDP_PORT), String.valueOf(count), tag, src);
+        if (!r.ok()) {
+            throw new IllegalStateException("udp client failed: " + r);
+        }
+        return r.stdout().lines().filter(l -> l.startsWith("{")).map(JsonObject::new)
+                .map(j -> j.getJsonArray("nodes").stream().map(String::valueOf).toList()).toList();
     }
 
     static List<Reply> parse(String out) {

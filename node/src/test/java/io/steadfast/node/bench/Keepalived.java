@@ -14,6 +14,24 @@ final class Keepalived {
     }
 
     /**
+     * keepalived forks its VRRP process even with --dont-fork: after a kill -9 of the parent the child may live on
+     * inside the lab namespace. Kills every keepalived process in the node's namespace (all started by us).
+     */
+    static void killAll(LabNode node) {
+        var pids = node.exec(java.time.Duration.ofSeconds(5), "ip", "netns", "pids", node.namespace());
+        for (String line : pids.stdout().lines().map(String::strip).filter(l -> l.matches("\\d+")).toList()) {
+            try {
+                String comm = Files.readString(Path.of("/proc", line, "comm")).strip();
+                if (comm.equals("keepalived")) {
+                    ProcessHandle.of(Long.parseLong(line)).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            } catch (IOException e) {
+                // gone already
+            }
+        }
+    }
+
+    /**
      * @param version   VRRP version (2: keepalived's default; 3 allows sub-second adverts)
      * @param advertInt seconds between adverts, as keepalived writes it ("1", "0.1")
      */
@@ -38,7 +56,8 @@ final class Keepalived {
                   }
                 }
                 """.formatted(node.name(), version, priority, advertInt, vip));
-        String run = dir.resolve("keepalived-" + node.name()).toString();
+        // fresh pid files each start: keepalived refuses to start over the files of a killed instance
+        String run = dir.resolve("keepalived-" + node.name() + "-" + System.nanoTime()).toString();
         return node.start(dir.resolve("keepalived-" + node.name() + ".log"), Map.of(), "keepalived", "--dont-fork",
                 "--log-console", "--vrrp", "-f", conf.toString(), "-p", run + ".pid", "-r", run + "-vrrp.pid");
     }

@@ -79,6 +79,8 @@ public final class MirrorFailoverBench {
                 long t1 = probe.await("db@node2", t0, ANSWER_TIMEOUT_MS);
                 record(name, t1 - t0);
                 k2.kill9();
+                Keepalived.killAll(n1);
+                Keepalived.killAll(n2);
                 n1.rejoin();
                 n1.exec(Duration.ofSeconds(5), "ip", "addr", "del", VIP + "/16", "dev", "eth0");
                 n2.exec(Duration.ofSeconds(5), "ip", "addr", "del", VIP + "/16", "dev", "eth0");

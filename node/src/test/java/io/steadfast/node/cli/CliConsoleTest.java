@@ -212,6 +212,27 @@ class CliConsoleTest {
     }
 
     @Test
+    void logFollowPrintsNewLinesAsTheyArePublished() throws Exception {
+        StringWriter out = new StringWriter();
+        PrintWriter writer = new PrintWriter(out, true);
+        // runs until the console closes the stream (at the end of this class); a virtual thread does not hold the JVM
+        Thread.ofVirtual().start(() -> Main.execute(writer, new PrintWriter(new StringWriter(), true),
+                "log", "-m", "db", "--node", "node1", "-n", "1", "-f", "--console", console));
+        cluster.await(() -> out.toString().contains("node1 line 2"), "the tail");
+        cluster.await(() -> cluster.console.view() != null && eventClients() > 0, "the event stream");
+        cluster.vertx.eventBus().publish(io.steadfast.api.CheckerApi.MODULE_LOG, new io.steadfast.api.CheckerApi
+                .LogLine("node2", "db", System.currentTimeMillis(), "not this node").toJson());
+        cluster.vertx.eventBus().publish(io.steadfast.api.CheckerApi.MODULE_LOG, new io.steadfast.api.CheckerApi
+                .LogLine("node1", "db", System.currentTimeMillis(), "stop_prim: done").toJson());
+        cluster.await(() -> out.toString().contains("node1 stop_prim: done"), "the followed line");
+        assertThat(out.toString()).doesNotContain("not this node");
+    }
+
+    static int eventClients() {
+        return cluster.console.eventClients();
+    }
+
+    @Test
     void verifyExits0WhenEqualAnd1WhenDifferent() {
         token("cy:cy-pw");
         Run equal = run("verify", "-m", "db");

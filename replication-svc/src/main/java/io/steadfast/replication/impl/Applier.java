@@ -99,8 +99,19 @@ public final class Applier implements AutoCloseable {
                 while (b.hasRemaining()) {
                     pos += ch.write(b, pos);
                 }
+                if (op.b() > 0) { // the source's mtime after this write
+                    Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                            .setTimes(time(op.b()), null, null);
+                }
             }
-            case TRUNCATE -> TreeOps.setLength(channel(key(op), p), op.a());
+            case TRUNCATE -> {
+                FileChannel ch = channel(key(op), p);
+                TreeOps.setLength(ch, op.a());
+                if (op.b() > 0) { // the source's mtime after the truncate
+                    Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                            .setTimes(time(op.b()), null, null);
+                }
+            }
             case MKDIR -> {
                 mkParents(op.path());
                 try {

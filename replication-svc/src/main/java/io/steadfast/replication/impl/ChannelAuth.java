@@ -40,8 +40,19 @@ public final class ChannelAuth {
 
     /** Reads the secret file; trailing whitespace (a final newline) is not part of the secret. */
     public static ChannelAuth fromFile(Path file) throws IOException {
-        String s = Files.readString(file, StandardCharsets.UTF_8).stripTrailing();
-        return new ChannelAuth(s.getBytes(StandardCharsets.UTF_8));
+        String s;
+        try {
+            s = Files.readString(file, StandardCharsets.UTF_8).stripTrailing();
+        } catch (IOException e) {
+            throw new IOException("cannot read cluster.secret_file " + file + " (" + e.getClass().getSimpleName()
+                    + "): the replication channel is authenticated with it; put the same random secret on every"
+                    + " node, e.g. head -c 32 /dev/urandom | base64 > " + file, e);
+        }
+        try {
+            return new ChannelAuth(s.getBytes(StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw new IOException("cluster.secret_file " + file + ": " + e.getMessage(), e);
+        }
     }
 
     public static final class AuthException extends IOException {

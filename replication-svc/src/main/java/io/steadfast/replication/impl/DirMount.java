@@ -68,6 +68,13 @@ public final class DirMount implements AutoCloseable {
                 throw new IOException("cannot bind " + dir + " to " + backing + ": " + r.describe());
             }
         }
+        // Where the directory sits on a shared mount (systemd makes / shared; container volumes with rshared), the
+        // bind is a peer of that mount and the FUSE mount over the directory would propagate onto the backing as
+        // well: the filesystem would then serve its own backing and deadlock on its first request. Keep it private.
+        CommandResult p = run(List.of("mount", "--make-private", backing.toString()));
+        if (!p.ok()) {
+            throw new IOException("cannot make " + backing + " a private mount: " + p.describe());
+        }
     }
 
     /** Mounts the FUSE filesystem over the directory. */

@@ -157,6 +157,11 @@ public final class ModuleReplicator implements AutoCloseable {
 
     /** Become the read-only target of the peer: apply what it sends. */
     public ReplicationStatus demote(String peerNodeName) throws IOException {
+        return demote(peerNodeName, false);
+    }
+
+    /** As {@link #demote(String)}; {@code fullsync} forgets what this copy holds, so the source compares it all. */
+    public ReplicationStatus demote(String peerNodeName, boolean fullsync) throws IOException {
         order.lock();
         try {
             cancelReconnect();
@@ -170,6 +175,10 @@ public final class ModuleReplicator implements AutoCloseable {
             markSourceClean();
             peer = Optional.empty();
             peerName = peerNodeName;
+            if (fullsync) {
+                stopTarget();
+                new TargetState("", false, TargetState.load(targetFile()).lossy()).save(targetFile());
+            }
             if (server == null) {
                 applier = new Applier(s.backings(), targetFile());
                 server = new ReplicaServer(s.module(), s.auth(), applier, s.listen());
@@ -217,6 +226,14 @@ public final class ModuleReplicator implements AutoCloseable {
         order.lock();
         try {
             if (client != c || !(mode == Mode.REPLICATING || mode == Mode.RESYNCING)) {
+                // another thread already handled this loss; an op whose send was refused because the channel
+                // had just died was never in flight, so it is not in what that thread recorded: record it here
+                if (failed != null && record != null && mode.source()) {
+                    note(failed);
+                } else if (failed != null && mode.source()) {
+                    log.warn("{}: change {} raced a reconnection and may be missing on the peer", s.module(),
+                            failed);
+                }
                 return;
             }
             if (record == null) {
@@ -455,6 +472,40 @@ public final class ModuleReplicator implements AutoCloseable {
                 }
             } catch (IOException e) {
                 peerLost(c, e.getMessage(), tagged);
+            }
+        }
+        return result;
+    }
+
+    /**
+     * An fsync: queued to the peer first (in order, acknowledged after the peer's own fsync), then the local fsync
+     * runs outside the order lock, in parallel with the peer's, so other writers are not held behind the disk.
+     */
+    public int fsync(int dir, String rel, Local local, int erofs) throws IOException {
+        if (!mode.source()) {
+            return -erofs;
+        }
+        Op op = new Op(OpCode.FSYNC, rel, "", 0, 0, dir, null);
+        CompletableFuture<Reply> f = null;
+        ReplicaClient c = null;
+        order.lock();
+        try {
+            if (mode == Mode.REPLICATING || mode == Mode.RESYNCING) {
+                c = client;
+                f = c.send(op, Ack.APPLIED);
+            }
+        } finally {
+            order.unlock();
+        }
+        int result = local.run();
+        if (f != null) {
+            try {
+                Reply r = c.await(f);
+                if (!r.ok()) {
+                    nacked(c, op, r);
+                }
+            } catch (IOException e) {
+                peerLost(c, e.getMessage(), null);
             }
         }
         return result;

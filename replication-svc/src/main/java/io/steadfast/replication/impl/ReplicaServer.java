@@ -34,6 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ReplicaServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaServer.class);
     private static final Object POISON = new Object();
+    private static final int QUEUE_BYTES = 64 << 20;
 
     private final String module;
     private final ChannelAuth auth;
@@ -137,6 +138,8 @@ public final class ReplicaServer implements AutoCloseable {
         final DataInputStream in;
         final DataOutputStream out;
         final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4096);
+        /** Bytes received and not yet applied: bounded, so a fast primary is slowed by TCP, not by our heap. */
+        final java.util.concurrent.Semaphore budget = new java.util.concurrent.Semaphore(QUEUE_BYTES);
         final Thread applierThread;
         volatile boolean hostile;
         boolean lossyMarked;
@@ -167,6 +170,7 @@ public final class ReplicaServer implements AutoCloseable {
                         applier.setState(applier.state().withLossy(true));
                         lossyMarked = true;
                     }
+                    budget.acquire(Math.min(op.op().weight(), QUEUE_BYTES));
                     queue.put(op);
                     if (receipt) {
                         reply(new Reply(op.seq(), 0, "", new byte[0]));
@@ -209,6 +213,7 @@ public final class ReplicaServer implements AutoCloseable {
                         break;
                     }
                     OpFrame op = (OpFrame) item;
+                    budget.release(Math.min(op.op().weight(), QUEUE_BYTES));
                     boolean receipt = op.ack() == Ack.RECEIPT && op.op().code().mutates()
                             && op.op().code() != OpCode.FSYNC;
                     try {

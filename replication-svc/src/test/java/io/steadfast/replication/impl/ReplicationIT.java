@@ -71,8 +71,16 @@ class ReplicationIT {
     }
 
     @AfterEach
-    void tearDown() throws Exception {
+    void tearDown(org.junit.jupiter.api.TestInfo info) throws Exception {
         try {
+            // keep the nodes' logs for a post-mortem
+            Path keep = Files.createDirectories(Path.of("target", "it-logs",
+                    info.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test")));
+            for (String n : List.of("node1.log", "node2.log")) {
+                if (Files.exists(run.resolve(n))) {
+                    Files.copy(run.resolve(n), keep.resolve(n), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
             if (n1 != null) {
                 n1.close();
             }
@@ -145,7 +153,7 @@ class ReplicationIT {
             Path p = root.resolve(names[r.nextInt(names.length)]);
             Path q = root.resolve(names[r.nextInt(names.length)]);
             try {
-                switch (r.nextInt(11)) {
+                switch (r.nextInt(12)) {
                     case 0, 1, 2 -> writeAt(p, r.nextInt(300_000), random(1 + r.nextInt(100_000), r));
                     case 3 -> {
                         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
@@ -159,6 +167,8 @@ class ReplicationIT {
                     case 8 -> Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(
                             r.nextBoolean() ? "rw-r-----" : "rwxr-xr-x"));
                     case 9 -> Files.setLastModifiedTime(p, FileTime.fromMillis(1_600_000_000_000L + r.nextInt(1 << 30)));
+                    case 10 -> Files.setAttribute(p, "unix:uid", r.nextBoolean() ? 0 : 1000,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
                     default -> {
                         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
                             ch.write(ByteBuffer.wrap(random(4096, r)), r.nextInt(100_000));
@@ -202,7 +212,16 @@ class ReplicationIT {
                     // the primary died under us
                 }
             });
-            Thread.sleep(200 + rnd.nextInt(800));
+            long until = System.nanoTime() + 30_000_000_000L;
+            while (true) { // at least one acknowledged record, then a random moment
+                synchronized (acked) {
+                    if (!acked.isEmpty() || System.nanoTime() > until) {
+                        break;
+                    }
+                }
+                Thread.sleep(5);
+            }
+            Thread.sleep(rnd.nextInt(800));
             n1.kill9();
             stop.set(true);
             writer.join(10_000);

@@ -57,7 +57,8 @@ final class TestNode implements AutoCloseable {
         List<String> argv = new ArrayList<>(List.of("unshare", "-m", "--propagation", "private", "sh", "-c",
                 "mount --bind \"$1\" \"$2\" && shift 2 && exec \"$@\"", "sh", own.toString(), configured.toString(),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                // 8 MiB regions: the 1 MiB write buffers are then ordinary (not humongous) G1 allocations
+                "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-XX:G1HeapRegionSize=8m", "-cp", System.getProperty("java.class.path"),
                 NodeMain.class.getName(), name, "db", configured.toString(), state.toString(), listen,
                 secret.toString(), async, Long.toString(sendTimeoutMs)));
         ProcessBuilder pb = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -75,7 +76,7 @@ final class TestNode implements AutoCloseable {
                     if (j.getBoolean("reply", false) || j.getBoolean("ready", false)) {
                         replies.add(j);
                     } else {
-                        events.add(j);
+                        events.add(j.put("t", System.nanoTime()));
                     }
                 }
             } catch (IOException ignored) {

@@ -1,5 +1,6 @@
 package io.steadfast.vip.impl;
 
+import io.steadfast.api.LbFilterApi;
 import io.steadfast.api.VipApi.VipStatus;
 import io.steadfast.config.GarpConfig;
 import io.steadfast.config.ModuleConfig;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Puts a module's VIP on this node's interface or takes it off, through {@code ip}, {@code sysctl}, {@code nft}
@@ -45,6 +47,8 @@ public final class VipManager {
     private final String node;
     private final CommandRunner runner;
     private final Duration timeout;
+    /** How long a farm VIP waits for lb-filter-svc's table before giving up (retried at the next reconcile). */
+    static final Duration FILTER_WAIT = Duration.ofSeconds(3);
     private final Map<String, List<Thread>> bursts = new java.util.concurrent.ConcurrentHashMap<>();
 
     public VipManager(String node, CommandRunner runner, Duration timeout) {
@@ -166,17 +170,48 @@ public final class VipManager {
     private boolean farmUp(String module, VipConfig vip) {
         boolean changed = false;
         String ifKey = vip.iface().replace('.', '/'); // sysctl names a VLAN interface eth0.100 as eth0/100
-        check(runner.run(List.of("sysctl", "-q", "-w", "net.ipv4.conf.all.arp_announce=2",
-                "net.ipv4.conf." + ifKey + ".arp_announce=2"), timeout));
+        List<String> keys = List.of("net.ipv4.conf.all.arp_announce", "net.ipv4.conf." + ifKey + ".arp_announce");
+        // Written only when not already 2: a container's /proc/sys is read-only, and there the operator sets
+        // the sysctl on the container instead (compose `sysctls:`).
+        CommandResult current = runner.run(Stream.concat(Stream.of("sysctl", "-n"), keys.stream()).toList(),
+                timeout);
+        if (!current.ok() || !current.stdout().lines().map(String::strip).allMatch("2"::equals)) {
+            check(runner.run(Stream.concat(Stream.of("sysctl", "-q", "-w"),
+                    keys.stream().map(k -> k + "=2")).toList(), timeout));
+        }
         if (!tableMatches(module, vip)) {
             check(nft(farmTable(module, vip)));
             changed = true;
         }
         if (!hasAddress(vip.iface(), vip.addr().address(), 32)) {
+            awaitFilter(module);
             check(ip("addr", "add", vip.addr().address() + "/32", "dev", vip.iface()));
             changed = true;
         }
         return changed;
+    }
+
+    /**
+     * A farm VIP is only added once lb-filter-svc's bucket table of the module is in the kernel: every member
+     * receives every frame sent to the virtual MAC, so a VIP without its filter would take every bucket and answer
+     * the other members' connections with resets. Both services react to the same desired state, so the table
+     * normally appears within milliseconds; it is waited for (bounded), read-only.
+     */
+    private void awaitFilter(String module) {
+        List<String> argv = List.of("nft", "list", "table", "netdev", LbFilterApi.tableName(module));
+        long end = System.nanoTime() + FILTER_WAIT.toNanos();
+        while (!runner.run(argv, timeout).ok()) {
+            if (System.nanoTime() > end) {
+                throw new IllegalStateException("the farm filter of " + module + " (netdev "
+                        + LbFilterApi.tableName(module) + ") is not in the kernel: the VIP is added only after it");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the farm filter of " + module, e);
+            }
+        }
     }
 
     /** {@code sfvip_<module>} (with {@code -} made nft-safe plus a short hash, as lb-filter does). */
@@ -196,7 +231,7 @@ public final class VipManager {
      * One transaction (declare, delete, define) for both tables: the kernel goes from the old tables to the new
      * ones at once. The ARP rewrite sits in the {@code arp} family's output hook rather than on the netdev egress
      * hook of DESIGN §4: it sees only the ARP packets the kernel sends, so the data path carries no egress hook
-     * at all (measured in bench/farm: an egress hook costs every packet the node sends).
+     * at all (a netdev egress hook is run for every packet the node sends, to rewrite a few ARP replies).
      */
     static String farmTable(String module, VipConfig vip) {
         String t = table(module);

@@ -20,7 +20,8 @@ import java.util.Optional;
  *
  * <p>Desired state: a mirror module whose role here is {@link Role#PRIMARY} and a farm module whose role is
  * {@link Role#MEMBER} have their VIP present; any other role, or a module missing from the desired state, has it
- * absent. A desired state older than the last one seen is ignored.
+ * absent. A desired state older than the last one seen is ignored — unless the same older number comes again
+ * (heartbeat-svc republishes every 2 s): then heartbeat-svc was restarted and numbers from 1 again.
  *
  * <p>Explicit requests ({@code up}/{@code down}, sent by heartbeat-svc's role choreography) act at once, and the
  * module then ignores desired states up to the sequence number known at the time of the request: the choreography
@@ -36,6 +37,7 @@ public final class VipReconciler {
     private final Map<String, Long> overrideUpTo = new HashMap<>();
     private final Map<String, Boolean> lastPresent = new HashMap<>();
     private long lastSeq = -1;
+    private long lastLowerSeq = -1;
 
     public VipReconciler(String node, List<ModuleConfig> all, VipManager vips) {
         this.node = node;
@@ -53,9 +55,18 @@ public final class VipReconciler {
 
     /** @return statuses of the modules whose VIP presence changed */
     public synchronized List<VipStatus> reconcile(DesiredState desired) {
-        if (!desired.node().equals(node) || desired.seq() < lastSeq) {
+        if (!desired.node().equals(node)) {
             return List.of();
         }
+        if (desired.seq() < lastSeq) {
+            if (desired.seq() != lastLowerSeq) {
+                lastLowerSeq = desired.seq(); // a late message, or a restarted heartbeat-svc: wait for a repeat
+                return List.of();
+            }
+            LOG.info("heartbeat-svc numbers its desired states from {} again (restarted): following it", desired.seq());
+            overrideUpTo.clear();
+        }
+        lastLowerSeq = -1;
         lastSeq = desired.seq();
         List<VipStatus> changed = new ArrayList<>();
         for (ModuleConfig m : modules.values()) {

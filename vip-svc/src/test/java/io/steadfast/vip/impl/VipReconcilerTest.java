@@ -102,6 +102,17 @@ class VipReconcilerTest {
     }
 
     @Test
+    void aRestartedHeartbeatNumberingFromOneAgainIsFollowedAtItsSecondPublication() {
+        r.reconcile(desired(40, Role.PRIMARY));
+        assertThat(r.reconcile(desired(1, Role.SECONDARY))).as("could be a late message").isEmpty();
+        assertThat(kernel.addrs).containsExactly("198.18.0.100/16");
+        assertThat(r.reconcile(desired(1, Role.SECONDARY))).hasSize(1); // republished: heartbeat-svc restarted
+        assertThat(kernel.addrs).isEmpty();
+        r.reconcile(desired(2, Role.PRIMARY));
+        assertThat(kernel.addrs).containsExactly("198.18.0.100/16");
+    }
+
+    @Test
     void explicitUpWinsOverARepublishedOldStateUntilANewerOne() throws Exception {
         r.reconcile(desired(7, Role.SECONDARY));
         assertThat(r.up("db").present()).isTrue();
