@@ -1,5 +1,7 @@
 package io.steadfast.service;
 
+import io.steadfast.api.HeartbeatApi;
+import io.steadfast.api.HeartbeatApi.DesiredState;
 import io.steadfast.api.NodeApi;
 import io.steadfast.api.NodeApi.ServiceHealth;
 import io.steadfast.api.ServiceName;
@@ -8,6 +10,7 @@ import io.steadfast.bus.ErrorCode;
 import io.steadfast.bus.Fields;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -17,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -117,6 +121,43 @@ public abstract class ServiceVerticle extends VerticleBase {
             }
         });
         track(consumer);
+    }
+
+    /** How often a service that has no desired state yet asks heartbeat-svc for it. */
+    protected static final long DESIRED_ASK_MS = 2_000;
+
+    /**
+     * The reconciler's input: this node's desired state from heartbeat-svc, as published, and asked for at start
+     * (then every {@link #DESIRED_ASK_MS} until heartbeat-svc has decided something — seq 0 means it has not) so
+     * that a restarted service reconciles without waiting for a change. Until then the kernel keeps what it has.
+     */
+    protected void followDesiredState(Consumer<DesiredState> reconcile) {
+        AtomicBoolean have = new AtomicBoolean();
+        Consumer<DesiredState> accept = d -> {
+            if (d.node().equals(ctx.nodeName()) && d.seq() > 0) {
+                have.set(true);
+                reconcile.accept(d);
+            }
+        };
+        subscribe(HeartbeatApi.DESIRED, DesiredState::fromJson, accept);
+        Runnable ask = () -> vertx.eventBus().request(HeartbeatApi.desired(ctx.nodeName()), new JsonObject(),
+                        new DeliveryOptions().setSendTimeout(DESIRED_ASK_MS))
+                .onSuccess(msg -> {
+                    try {
+                        accept.accept(DesiredState.fromJson(Fields.object(msg.body())));
+                    } catch (RuntimeException e) {
+                        log.warn("bad desired state from heartbeat-svc: {}", e.getMessage());
+                    }
+                })
+                .onFailure(e -> log.debug("desired state not available yet: {}", e.getMessage()));
+        ask.run();
+        vertx.setPeriodic(DESIRED_ASK_MS, id -> {
+            if (have.get()) {
+                vertx.cancelTimer(id);
+            } else {
+                ask.run();
+            }
+        });
     }
 
     /** Runs blocking work (commands, files) on a worker thread, never on the event loop. */

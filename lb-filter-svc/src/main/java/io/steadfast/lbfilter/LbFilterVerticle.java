@@ -12,14 +12,11 @@ import io.steadfast.lbfilter.impl.LbFilter;
 import io.steadfast.service.ServiceContext;
 import io.steadfast.service.ServiceVerticle;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The lb-filter-svc of one node: follows heartbeat-svc's desired state (farm members) and keeps the kernel's
@@ -30,14 +27,10 @@ public class LbFilterVerticle extends ServiceVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(LbFilterVerticle.class);
     private static final Duration NFT_TIMEOUT = Duration.ofSeconds(5);
     private static final long VERIFY_EVERY_MS = 10_000;
-    private static final long ASK_RETRY_MS = 2_000;
-
     private final CommandRunner runner;
     private FilterReconciler reconciler;
-    private final AtomicBoolean haveDesired = new AtomicBoolean();
     private DesiredState pendingDesired;
     private boolean reconciling;
-    private long askTimer = -1;
 
     public LbFilterVerticle(ServiceContext ctx) {
         this(ctx, new CommandRunner());
@@ -56,50 +49,8 @@ public class LbFilterVerticle extends ServiceVerticle {
                 System::currentTimeMillis);
         serve(LbFilterApi.status(ctx.nodeName()), json -> json,
                 ignored -> kernel(() -> new FilterStatuses(ctx.nodeName(), reconciler.status()).toJson()));
-        subscribe(HeartbeatApi.DESIRED, DesiredState::fromJson, d -> {
-            if (d.node().equals(ctx.nodeName()) && d.seq() > 0) {
-                haveDesired.set(true);
-                reconcile(d);
-            }
-        });
-        askDesired();
-        askTimer = vertx.setPeriodic(ASK_RETRY_MS, id -> {
-            if (haveDesired.get()) {
-                vertx.cancelTimer(id);
-            } else {
-                askDesired();
-            }
-        });
+        followDesiredState(this::reconcile);
         return Future.succeededFuture();
-    }
-
-    @Override
-    protected Future<?> stopService() {
-        if (askTimer >= 0) {
-            vertx.cancelTimer(askTimer);
-        }
-        return Future.succeededFuture();
-    }
-
-    /** Until heartbeat-svc answers, the kernel keeps whatever filter it has: it is the best guess we have. */
-    private void askDesired() {
-        vertx.eventBus().request(HeartbeatApi.desired(ctx.nodeName()), new JsonObject(),
-                        new DeliveryOptions().setSendTimeout(ASK_RETRY_MS))
-                .onSuccess(msg -> {
-                    try {
-                        DesiredState d = DesiredState.fromJson((JsonObject) msg.body());
-                        if (d.seq() == 0) {
-                            // heartbeat-svc has not decided anything yet (seq 0, no modules): not an answer
-                            LOG.debug("heartbeat-svc has no desired state yet");
-                            return;
-                        }
-                        haveDesired.set(true);
-                        reconcile(d);
-                    } catch (RuntimeException e) {
-                        LOG.warn("bad desired state from heartbeat-svc: {}", e.getMessage());
-                    }
-                })
-                .onFailure(e -> LOG.debug("desired state not available yet: {}", e.getMessage()));
     }
 
     /**

@@ -57,7 +57,7 @@ public class ReplicationVerticle extends ServiceVerticle {
                 r -> blocking(() -> runtime(r.module()).replicator().status().toJson()));
         serve(ReplicationApi.verify(node), ModuleRef::fromJson,
                 r -> blocking(() -> runtime(r.module()).replicator().verify().toJson()));
-        subscribe(HeartbeatApi.DESIRED, DesiredState::fromJson, this::follow);
+        followDesiredState(this::follow);
         vertx.setPeriodic(STATUS_POLL_MS, id -> blocking(this::publishChangedStatus));
         return blocking(this::mountAll);
     }

@@ -16,8 +16,6 @@ import io.steadfast.service.ServiceVerticle;
 import io.steadfast.vip.impl.VipManager;
 import io.steadfast.vip.impl.VipReconciler;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The vip-svc of one node: answers up/down/status, follows heartbeat-svc's desired state, re-sends gratuitous ARP
@@ -34,11 +31,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public class VipVerticle extends ServiceVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(VipVerticle.class);
     private static final Duration CMD_TIMEOUT = Duration.ofSeconds(5);
-    private static final long ASK_RETRY_MS = 2_000;
 
     private final CommandRunner runner;
     private VipReconciler reconciler;
-    private final AtomicBoolean haveDesired = new AtomicBoolean();
     private DesiredState pendingDesired;
     private boolean reconciling;
     private final List<Long> timers = new ArrayList<>();
@@ -63,20 +58,7 @@ public class VipVerticle extends ServiceVerticle {
                 .recover(VipVerticle::unavailable).map(s -> published(s).toJson()));
         serve(VipApi.status(node), json -> json,
                 ignored -> kernel(() -> new VipStatuses(node, reconciler.status()).toJson()));
-        subscribe(HeartbeatApi.DESIRED, DesiredState::fromJson, d -> {
-            if (d.node().equals(node) && d.seq() > 0) {
-                haveDesired.set(true);
-                reconcile(d);
-            }
-        });
-        askDesired();
-        timers.add(vertx.setPeriodic(ASK_RETRY_MS, id -> {
-            if (haveDesired.get()) {
-                vertx.cancelTimer(id);
-            } else {
-                askDesired();
-            }
-        }));
+        followDesiredState(this::reconcile);
         for (ModuleConfig m : ctx.modules()) {
             if (m.isMirror() && m.vip().isPresent() && m.vip().get().garp().refreshes()) {
                 long every = Math.max(1000, m.vip().get().garp().refresh().toMillis());
@@ -118,27 +100,6 @@ public class VipVerticle extends ServiceVerticle {
     private VipStatus published(VipStatus s) {
         vertx.eventBus().publish(VipApi.EVENTS, s.toJson());
         return s;
-    }
-
-    /** Until heartbeat-svc answers, the kernel keeps the VIPs it has: a restart must not drop a primary's VIP. */
-    private void askDesired() {
-        vertx.eventBus().request(HeartbeatApi.desired(ctx.nodeName()), new JsonObject(),
-                        new DeliveryOptions().setSendTimeout(ASK_RETRY_MS))
-                .onSuccess(msg -> {
-                    try {
-                        DesiredState d = DesiredState.fromJson((JsonObject) msg.body());
-                        if (d.seq() == 0) {
-                            // heartbeat-svc has not decided anything yet (seq 0, no modules): not an answer
-                            LOG.debug("heartbeat-svc has no desired state yet");
-                            return;
-                        }
-                        haveDesired.set(true);
-                        reconcile(d);
-                    } catch (RuntimeException e) {
-                        LOG.warn("bad desired state from heartbeat-svc: {}", e.getMessage());
-                    }
-                })
-                .onFailure(e -> LOG.debug("desired state not available yet: {}", e.getMessage()));
     }
 
     /**
