@@ -130,13 +130,18 @@ public abstract class ServiceVerticle extends VerticleBase {
      * The reconciler's input: this node's desired state from heartbeat-svc, as published, and asked for at start
      * (then every {@link #DESIRED_ASK_MS} until heartbeat-svc has decided something — seq 0 means it has not) so
      * that a restarted service reconciles without waiting for a change. Until then the kernel keeps what it has.
+     *
+     * <p>Desired states are coalesced: while one {@code reconcile} runs, only the latest state that arrived is kept
+     * and applied next, so a slow kernel never builds a queue of stale work. Event-loop confined.
      */
-    protected void followDesiredState(Consumer<DesiredState> reconcile) {
+    protected void followDesiredState(Function<DesiredState, Future<?>> reconcile) {
         AtomicBoolean have = new AtomicBoolean();
+        Coalescing<DesiredState> coalescing = new Coalescing<>(d -> reconcile.apply(d)
+                .onFailure(e -> log.error("reconcile failed", e)));
         Consumer<DesiredState> accept = d -> {
             if (d.node().equals(ctx.nodeName()) && d.seq() > 0) {
                 have.set(true);
-                reconcile.accept(d);
+                coalescing.submit(d);
             }
         };
         subscribe(HeartbeatApi.DESIRED, DesiredState::fromJson, accept);
@@ -158,6 +163,39 @@ public abstract class ServiceVerticle extends VerticleBase {
                 ask.run();
             }
         });
+    }
+
+    /** Runs one task at a time; of the items submitted meanwhile only the latest runs next. */
+    static final class Coalescing<T> {
+        private final Function<T, Future<?>> task;
+        private T pending;
+        private boolean running;
+
+        Coalescing(Function<T, Future<?>> task) {
+            this.task = task;
+        }
+
+        void submit(T item) {
+            pending = item;
+            if (!running) {
+                next();
+            }
+        }
+
+        private void next() {
+            T item = pending;
+            pending = null;
+            running = item != null;
+            if (item != null) {
+                Future<?> f;
+                try {
+                    f = task.apply(item);
+                } catch (RuntimeException e) {
+                    f = Future.failedFuture(e);
+                }
+                f.onComplete(ar -> next());
+            }
+        }
     }
 
     /** Runs blocking work (commands, files) on a worker thread, never on the event loop. */

@@ -1,7 +1,5 @@
 package io.steadfast.lbfilter;
 
-import io.steadfast.api.HeartbeatApi;
-import io.steadfast.api.HeartbeatApi.DesiredState;
 import io.steadfast.api.LbFilterApi;
 import io.steadfast.api.LbFilterApi.FilterStatus;
 import io.steadfast.api.LbFilterApi.FilterStatuses;
@@ -29,8 +27,6 @@ public class LbFilterVerticle extends ServiceVerticle {
     private static final long VERIFY_EVERY_MS = 10_000;
     private final CommandRunner runner;
     private FilterReconciler reconciler;
-    private DesiredState pendingDesired;
-    private boolean reconciling;
 
     public LbFilterVerticle(ServiceContext ctx) {
         this(ctx, new CommandRunner());
@@ -49,36 +45,8 @@ public class LbFilterVerticle extends ServiceVerticle {
                 System::currentTimeMillis);
         serve(LbFilterApi.status(ctx.nodeName()), json -> json,
                 ignored -> kernel(() -> new FilterStatuses(ctx.nodeName(), reconciler.status()).toJson()));
-        followDesiredState(this::reconcile);
+        followDesiredState(d -> kernel(() -> reconciler.reconcile(d)).onSuccess(this::publish));
         return Future.succeededFuture();
-    }
-
-    /**
-     * Coalesces desired states: while one reconcile runs, only the latest state that arrived is kept and applied
-     * next, so a slow kernel (or a wait) never builds a queue of stale work. Fields confined to the event loop.
-     */
-    private void reconcile(DesiredState d) {
-        pendingDesired = d;
-        if (!reconciling) {
-            reconcileNext();
-        }
-    }
-
-    private void reconcileNext() {
-        DesiredState d = pendingDesired;
-        pendingDesired = null;
-        reconciling = d != null;
-        if (d == null) {
-            return;
-        }
-        kernel(() -> reconciler.reconcile(d)).onComplete(ar -> {
-            if (ar.succeeded()) {
-        publish(ar.result());
-            } else {
-                LOG.error("reconcile failed", ar.cause());
-            }
-            reconcileNext();
-        });
     }
 
     private void publish(List<FilterStatus> changed) {

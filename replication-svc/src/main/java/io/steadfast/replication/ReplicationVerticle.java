@@ -57,7 +57,10 @@ public class ReplicationVerticle extends ServiceVerticle {
                 r -> blocking(() -> runtime(r.module()).replicator().status().toJson()));
         serve(ReplicationApi.verify(node), ModuleRef::fromJson,
                 r -> blocking(() -> runtime(r.module()).replicator().verify().toJson()));
-        followDesiredState(this::follow);
+        followDesiredState(d -> {
+            follow(d);
+            return Future.succeededFuture();
+        });
         vertx.setPeriodic(STATUS_POLL_MS, id -> blocking(this::publishChangedStatus));
         return blocking(this::mountAll);
     }

@@ -1,7 +1,5 @@
 package io.steadfast.vip;
 
-import io.steadfast.api.HeartbeatApi;
-import io.steadfast.api.HeartbeatApi.DesiredState;
 import io.steadfast.api.ModuleRef;
 import io.steadfast.api.ServiceName;
 import io.steadfast.api.VipApi;
@@ -34,8 +32,6 @@ public class VipVerticle extends ServiceVerticle {
 
     private final CommandRunner runner;
     private VipReconciler reconciler;
-    private DesiredState pendingDesired;
-    private boolean reconciling;
     private final List<Long> timers = new ArrayList<>();
 
     public VipVerticle(ServiceContext ctx) {
@@ -58,7 +54,7 @@ public class VipVerticle extends ServiceVerticle {
                 .recover(VipVerticle::unavailable).map(s -> published(s).toJson()));
         serve(VipApi.status(node), json -> json,
                 ignored -> kernel(() -> new VipStatuses(node, reconciler.status()).toJson()));
-        followDesiredState(this::reconcile);
+        followDesiredState(d -> kernel(() -> reconciler.reconcile(d)).onSuccess(list -> list.forEach(this::published)));
         for (ModuleConfig m : ctx.modules()) {
             if (m.isMirror() && m.vip().isPresent() && m.vip().get().garp().refreshes()) {
                 long every = Math.max(1000, m.vip().get().garp().refresh().toMillis());
@@ -100,34 +96,6 @@ public class VipVerticle extends ServiceVerticle {
     private VipStatus published(VipStatus s) {
         vertx.eventBus().publish(VipApi.EVENTS, s.toJson());
         return s;
-    }
-
-    /**
-     * Coalesces desired states: while one reconcile runs, only the latest state that arrived is kept and applied
-     * next, so a slow kernel (or a wait) never builds a queue of stale work. Fields confined to the event loop.
-     */
-    private void reconcile(DesiredState d) {
-        pendingDesired = d;
-        if (!reconciling) {
-            reconcileNext();
-        }
-    }
-
-    private void reconcileNext() {
-        DesiredState d = pendingDesired;
-        pendingDesired = null;
-        reconciling = d != null;
-        if (d == null) {
-            return;
-        }
-        kernel(() -> reconciler.reconcile(d)).onComplete(ar -> {
-            if (ar.succeeded()) {
-        ar.result().forEach(this::published);
-            } else {
-                LOG.error("reconcile failed", ar.cause());
-            }
-            reconcileNext();
-        });
     }
 
     /**
