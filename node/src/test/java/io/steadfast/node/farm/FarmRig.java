@@ -311,8 +311,14 @@ final class FarmRig implements AutoCloseable {
         return lab.node(node).exec(EXEC, "nft", "list", "table", "netdev", "sf_" + MODULE).ok();
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Idempotent (also run by a benchmark's shutdown hook). */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             for (LabProcess p : cluster.agents().values()) {
                 p.kill9();
