@@ -107,7 +107,6 @@ public class ConsoleVerticle extends ServiceVerticle {
     static final String WEBROOT = "io/steadfast/console/webroot";
 
     private final ClusterView presences = new ClusterView();
-    private final Set<ServiceName> localServices = EnumSet.noneOf(ServiceName.class);
     private final EventStream events = new EventStream();
     private AggregateView view;
     private ConsoleMetrics metrics;
@@ -224,9 +223,6 @@ public class ConsoleVerticle extends ServiceVerticle {
     private void presence(Presence p) {
         boolean wasUp = view.isUp(p.node());
         presences.seen(p);
-        if (p.node().equals(ctx.nodeName())) {
-            localServices.addAll(p.services());
-        }
         if (!wasUp && ctx.config().node(p.node()).isPresent()) {
             view.nodeUp(p.node());
             snapshot(p.node());
@@ -507,15 +503,12 @@ public class ConsoleVerticle extends ServiceVerticle {
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
+    /**
+     * The services a node is expected to run: all of them, whether in one agent JVM or one JVM each, so that a
+     * service whose JVM died shows as down (with the bus's reason) instead of disappearing.
+     */
     private Set<ServiceName> servicesRunOn(String node) {
-        Set<ServiceName> s = EnumSet.noneOf(ServiceName.class);
-        presences.agents(node).forEach(p -> s.addAll(p.services()));
-        if (node.equals(ctx.nodeName())) {
-            s.addAll(localServices); // a service whose JVM died is still expected here
-        }
-        // Before any presence arrived (the first second), expect every service: better a brief 503 than a 200
-        // that hides a missing service.
-        return s.isEmpty() ? EnumSet.allOf(ServiceName.class) : s;
+        return EnumSet.allOf(ServiceName.class);
     }
 
     /** Asks every service of a node for its health over the bus; no answer means down, with the reason. */

@@ -53,7 +53,17 @@ public final class CheckerFactory {
         return out;
     }
 
+    /** A target that does not parse (config-test checks most, not all) gives a checker that is down and says why. */
     Probe probe(ModuleConfig m, CheckerConfig c) {
+        try {
+            return parsedProbe(m, c);
+        } catch (IllegalArgumentException e) {
+            String why = "bad checker config: " + e.getMessage();
+            return timeout -> Outcome.down(why);
+        }
+    }
+
+    private Probe parsedProbe(ModuleConfig m, CheckerConfig c) {
         String target = c.target().orElse("");
         return switch (c.type()) {
             case TCP -> TcpProbe.parse(target);

@@ -303,7 +303,8 @@ public final class Phase2 {
             case MODULE -> {
                 if (t == null) {
                     report(checker, "missing required key \"target\" (a module name)");
-                } else if (t.equals(m.name()) || config.module(t).isEmpty()) {
+                } else if (t.split("[@=]", 2)[0].equals(m.name()) || config.module(t.split("[@=]", 2)[0]).isEmpty()) {
+                    // target syntax module[@node][=STATE|…] (io.steadfast.checker.ModuleTarget); the module must exist
                     report(target, "\"" + t + "\" is not another module of this cluster ("
                             + config.modules().stream().map(ModuleConfig::name).filter(n -> !n.equals(m.name()))
                             .collect(Collectors.joining(", ")) + ")");

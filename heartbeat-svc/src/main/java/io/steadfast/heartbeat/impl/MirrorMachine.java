@@ -571,7 +571,11 @@ public final class MirrorMachine implements ModuleMachine {
             if (peer.primary()) {
                 handover = false;
                 yielding = false;
-                if (p.upToDate() && !peer.generation().equals(p.generation())) {
+                if (!s.replication()) {
+                    if (!p.upToDate() || !peer.generation().equals(p.generation()) || readiness != Readiness.READY) {
+                        secondAfterDemote(now); // no replicated data: nothing to resynchronise, follow at once
+                    }
+                } else if (p.upToDate() && !peer.generation().equals(p.generation())) {
                     markNotUpToDate("the primary writes generation " + peer.generation() + ": resynchronising", now);
                 }
             }

@@ -116,6 +116,26 @@ class MirrorMachineTest {
     }
 
     @Test
+    void oneWayLossMakesThePrimaryAloneAndTheSecondFollowsTheNewGeneration() {
+        SimCluster c = pair(SimCluster.mirror());
+        c.cutOneWay(c.node(2), c.node(1)); // node1 stops hearing node2; node2 still hears node1
+        c.runUntil(() -> is(c.node(1), State.ALONE), 3000, "node1 ALONE");
+        c.heal();
+        c.runUntil(() -> isPrimReady(c.node(1)) && isSecondReady(c.node(2)) && c.node(2).machine().persisted()
+                .generation().equals(c.node(1).machine().persisted().generation()), 3000, "pair on the new generation");
+        assertThat(c.twoPrimaries).isZero();
+    }
+
+    @Test
+    void oneWayLossWithReplicationWaitsForTheResync() {
+        SimCluster c = pair(SimCluster.mirror().replication());
+        c.cutOneWay(c.node(2), c.node(1));
+        c.runUntil(() -> is(c.node(1), State.ALONE), 3000, "node1 ALONE");
+        c.runUntil(() -> !c.node(2).machine().persisted().upToDate(), 3000, "node2 knows it is behind");
+        assertThat(c.node(2).machine().readiness()).isEqualTo(Readiness.TRANSIENT);
+    }
+
+    @Test
     void primaryRestartedFasterThanTheTimeoutIsStillReplacedSafely() {
         SimCluster c = pair(SimCluster.mirror());
         c.node(1).crash();

@@ -374,6 +374,13 @@ final class SimCluster {
         blocked.add(lan + "|" + b.name + "|" + a.name);
     }
 
+    /** Drops what {@code from} sends to {@code to} on every lan (the other direction still works). */
+    void cutOneWay(Node from, Node to) {
+        for (String lan : List.of("lan1", "lan2")) {
+            blocked.add(lan + "|" + from.name + "|" + to.name);
+        }
+    }
+
     void heal() {
         blocked.clear();
     }

@@ -4,6 +4,9 @@ import io.steadfast.lab.Lab;
 import io.steadfast.lab.LabNode;
 import io.steadfast.lab.LabProcess;
 import io.steadfast.lab.LabSpec;
+import io.steadfast.console.PasswordHash;
+import io.steadfast.console.Role;
+import io.steadfast.console.UsersFile;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -12,6 +15,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +32,7 @@ public final class Demo {
     static final int NODES = 3;
     static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
     static final Duration POLL = Duration.ofMillis(500);
+    static final String ADMIN = "admin";
 
     private final Path home;
     private final Path dir;
@@ -52,7 +58,13 @@ public final class Demo {
         step(1, "creating the lab: a switch, " + NODES + " nodes on two lans, one client (namespaces " + PREFIX + "-*)");
         Lab lab = Lab.create(LabSpec.builder().prefix(PREFIX).nodes(NODES).clients(1).secondLan(true).extraAddrs(50).build());
         try {
-            LabCluster cluster = LabCluster.configure(lab, home, dir, DemoModules.yaml(home));
+            String password = newPassword();
+            Path users = dir.resolve("users");
+            Files.deleteIfExists(users);
+            UsersFile.add(users, ADMIN, Role.ADMIN, password.toCharArray(), false, PasswordHash.DEFAULT_ITERATIONS);
+            Files.writeString(dir.resolve("admin.credentials"), ADMIN + ":" + password + "\n");
+            Files.setPosixFilePermissions(dir.resolve("admin.credentials"), PosixFilePermissions.fromString("rw-------"));
+            LabCluster cluster = LabCluster.configure(lab, home, dir, DemoModules.yaml(home), Optional.of(users));
             step(2, "starting a node agent in each node (logs in " + dir + ")");
             cluster.startAll();
             step(3, "waiting for the cluster to form");
@@ -81,6 +93,17 @@ public final class Demo {
                 }
             }
         }
+    }
+
+    /** A password for the demo's admin user: 12 random letters and digits, printed once and kept in a 0600 file. */
+    private static String newPassword() {
+        String alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        SecureRandom random = new SecureRandom();
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 12; i++) {
+            sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return sb.toString();
     }
 
     private void step(int n, String what) {
@@ -144,12 +167,24 @@ public final class Demo {
     private void printAccess() {
         out.println();
         out.println("Console:   http://127.0.0.1:" + LabCluster.CONSOLE_PORT + "/  (API: /api/v1/cluster, /health)");
-        out.println("State:     ./steadfast state");
+        out.println("Sign in:   " + credentials() + "   (also for the CLI: export STEADFAST_TOKEN=" + credentials() + ")");
+        out.println("State:     ./steadfast state          Mirror VIP: " + DemoModules.MIRROR_VIP + ":8080   Farm VIP: "
+                + DemoModules.FARM_VIP + ":8081");
+        out.println("Try:       ip netns exec " + PREFIX + "-c1 curl http://" + DemoModules.MIRROR_VIP + ":8080/ ;"
+                + " STEADFAST_TOKEN=" + credentials() + " ./steadfast swap -m db");
         out.println("Inside:    ip netns exec " + PREFIX + "-n1 bash   (nodes " + PREFIX + "-n1..n" + NODES
                 + ", client " + PREFIX + "-c1)");
         out.println("Config:    " + dir.resolve("steadfast.yml"));
         out.println("Remove:    ./steadfast demo --down");
         out.flush();
+    }
+
+    private String credentials() {
+        try {
+            return Files.readString(dir.resolve("admin.credentials")).strip();
+        } catch (IOException e) {
+            return "(see " + dir.resolve("admin.credentials") + ")";
+        }
     }
 
     /** Stops the agents and the forwarder (by the PIDs recorded), then removes the lab's namespaces. */

@@ -45,6 +45,12 @@ public final class LabCluster {
      * including the key; may be {@code "modules: []\n"}).
      */
     public static LabCluster configure(Lab lab, Path home, Path dir, String modulesYaml) throws IOException {
+        return configure(lab, home, dir, modulesYaml, java.util.Optional.empty());
+    }
+
+    /** As above, with the consoles' {@code users_file} (mutating requests need a user from it). */
+    public static LabCluster configure(Lab lab, Path home, Path dir, String modulesYaml, Optional<Path> usersFile)
+            throws IOException {
         Files.createDirectories(dir);
         Path secret = dir.resolve("secret");
         byte[] key = new byte[32];
@@ -53,18 +59,19 @@ public final class LabCluster {
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
         Path config = dir.resolve("steadfast.yml");
         Files.writeString(config, clusterYaml(lab, lab.prefix() + "-" + HexFormat.of().formatHex(key, 0, 3), secret,
-                dir.resolve("state")) + modulesYaml);
+                dir.resolve("state"), usersFile) + modulesYaml);
         return new LabCluster(lab, home, dir, config);
     }
 
-    static String clusterYaml(Lab lab, String clusterName, Path secretFile, Path stateDir) {
+    static String clusterYaml(Lab lab, String clusterName, Path secretFile, Path stateDir, Optional<Path> usersFile) {
         StringBuilder y = new StringBuilder();
         y.append("# Written for the lab ").append(lab.prefix()).append(".\n");
         y.append("cluster:\n");
         y.append("  name: ").append(clusterName).append('\n');
         y.append("  secret_file: ").append(secretFile).append('\n');
         y.append("  state_dir: ").append(stateDir).append('\n');
-        y.append("  console: { port: ").append(CONSOLE_PORT).append(", bind: 0.0.0.0 }\n");
+        y.append("  console: { port: ").append(CONSOLE_PORT).append(", bind: 0.0.0.0")
+                .append(usersFile.map(u -> ", users_file: " + u).orElse("")).append(" }\n");
         y.append("  nodes:\n");
         for (LabNode n : lab.nodes()) {
             y.append("    - name: ").append(n.name()).append('\n');

@@ -99,6 +99,10 @@ public final class Applier implements AutoCloseable {
                 while (b.hasRemaining()) {
                     pos += ch.write(b, pos);
                 }
+                if (op.b() > 0) { // the source's mtime after this write
+                    Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                            .setTimes(time(op.b()), null, null);
+                }
             }
             case TRUNCATE -> {
                 FileChannel ch = channel(key(op), p);

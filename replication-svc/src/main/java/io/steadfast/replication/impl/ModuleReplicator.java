@@ -477,6 +477,40 @@ public final class ModuleReplicator implements AutoCloseable {
         return result;
     }
 
+    /**
+     * An fsync: queued to the peer first (in order, acknowledged after the peer's own fsync), then the local fsync
+     * runs outside the order lock, in parallel with the peer's, so other writers are not held behind the disk.
+     */
+    public int fsync(int dir, String rel, Local local, int erofs) throws IOException {
+        if (!mode.source()) {
+            return -erofs;
+        }
+        Op op = new Op(OpCode.FSYNC, rel, "", 0, 0, dir, null);
+        CompletableFuture<Reply> f = null;
+        ReplicaClient c = null;
+        order.lock();
+        try {
+            if (mode == Mode.REPLICATING || mode == Mode.RESYNCING) {
+                c = client;
+                f = c.send(op, Ack.APPLIED);
+            }
+        } finally {
+            order.unlock();
+        }
+        int result = local.run();
+        if (f != null) {
+            try {
+                Reply r = c.await(f);
+                if (!r.ok()) {
+                    nacked(c, op, r);
+                }
+            } catch (IOException e) {
+                peerLost(c, e.getMessage(), null);
+            }
+        }
+        return result;
+    }
+
     private Ack ackFor(Op op) {
         return s.async() == AsyncMode.NONE || op.code() == OpCode.FSYNC ? Ack.APPLIED : Ack.RECEIPT;
     }

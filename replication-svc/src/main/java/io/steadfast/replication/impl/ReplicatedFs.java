@@ -408,18 +408,23 @@ public final class ReplicatedFs implements FuseOperations {
             buf.get(data);
             long pos = offset + done;
             // libfuse passes the file's current path (it follows renames); the handle's path may be stale
-            int r = mutate(Op.write(current(path, h), pos, data), () -> {
+            String rel = current(path, h);
+            long[] mtime = new long[1];
+            // the write carries the file's mtime after it, so the peer's copy gets the same time at once
+            int r = mutateWith(Op.write(rel, pos, data), () -> {
                 ByteBuffer b = ByteBuffer.wrap(data);
                 long at = pos;
                 while (b.hasRemaining()) {
                     at += h.ch.write(b, at);
                 }
+                mtime[0] = Files.getLastModifiedTime(rel.isEmpty() ? root : root.resolve(rel),
+                        LinkOption.NOFOLLOW_LINKS).to(TimeUnit.NANOSECONDS);
                 return data.length;
-            });
+            }, op -> new Op(op.code(), op.path(), "", op.a(), mtime[0], op.c(), op.data()));
             if (r < 0) {
                 return done > 0 ? done : r;
             }
-            h.written = true;
+            h.written = false; // the time went with the write
             done += chunk;
         }
         return done;
@@ -455,12 +460,16 @@ public final class ReplicatedFs implements FuseOperations {
         Handle h = fi == null ? null : handles.get(fi.getFh());
         String rel = h == null ? SafePaths.fromFuse(path) : current(path, h);
         // an fsync is an fsync on both sides (the peer acknowledges FSYNC only after its own)
-        return mutate(Op.of(OpCode.FSYNC, rel), () -> {
-            if (h != null) {
-                h.ch.force(datasync == 0);
-            }
-            return 0;
-        });
+        try {
+            return repl.fsync(dir, rel, () -> {
+                if (h != null) {
+                    h.ch.force(datasync == 0);
+                }
+                return 0;
+            }, errno.erofs());
+        } catch (IOException e) {
+            return fail(e);
+        }
     }
 
     @Override

@@ -44,6 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * are not sent twice (resumable).
  */
 final class Resync {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Resync.class);
     static final class Cancelled extends IOException {
         Cancelled(String m) {
             super(m);
@@ -102,30 +103,44 @@ final class Resync {
         started = System.nanoTime();
         check(c.call(new Op(OpCode.RESYNC_BEGIN, full ? "" : base, "", full ? 1 : 0, 0, 0, null), Ack.APPLIED));
         List<Task> tasks = new ArrayList<>();
+        Scope scope = full ? null : Scope.of(dirty.zones().keySet(), dirty.whole(), dirty.names());
         for (int i = 0; i < roots.size(); i++) {
-            walk(i, "", tasks, false);
+            if (scope == null || scope.enters(i, "")) {
+                walk(i, "", tasks, false, scope);
+            }
         }
         bytesTotal = tasks.stream().mapToLong(this::weight).sum();
+        log.info("resync of {}: walked both trees in {} ms, {} files to compare ({} bytes)",
+                owner.settings().module(), (System.nanoTime() - started) / 1_000_000, tasks.size(), bytesTotal);
         phase = "copying";
         report(true);
         for (Task t : tasks) {
             copy(t);
         }
         drain(0);
-        // second pass: what raced the first
+        // second pass, over what the peer refused during the first (ops that raced the copy) only
         phase = "finishing";
         List<Task> more = new ArrayList<>();
-        for (int i = 0; i < roots.size(); i++) {
-            walk(i, "", more, true);
+        if (!recheck.isEmpty()) {
+            Scope again = Scope.of(Set.copyOf(recheck), Set.of(), Set.of());
+            for (int i = 0; i < roots.size(); i++) {
+                if (again.enters(i, "")) {
+                    walk(i, "", more, true, again);
+                }
+            }
         }
         bytesTotal += more.stream().mapToLong(this::weight).sum();
         for (Task t : more) {
             copy(t);
         }
         drain(0);
+        log.info("resync of {}: copied in {} ms, {} bytes sent", owner.settings().module(),
+                (System.nanoTime() - started) / 1_000_000, bytesSent.get());
         String gen = owner.generationForResync();
         check(c.call(new Op(OpCode.RESYNC_END, gen, "", 0, 0, 0, null), Ack.APPLIED));
         phase = "done";
+        log.info("resync of {}: peer marked up to date after {} ms", owner.settings().module(),
+                (System.nanoTime() - started) / 1_000_000);
         report(true);
     }
 
@@ -143,7 +158,40 @@ final class Resync {
         }
     }
 
-    private void walk(int dir, String rel, List<Task> tasks, boolean quick) throws IOException {
+    /**
+     * Which directories a walk from the record must enter: the ancestors of every recorded path, and everything
+     * below a path recorded whole (or below a directory the peer does not have). A full resync enters all.
+     */
+    record Scope(Set<Key> ancestors, Set<Key> wholes) {
+        static Scope of(Set<Key> zones, Set<Key> wholes, Set<Key> names) {
+            Set<Key> anc = new java.util.HashSet<>();
+            for (Set<Key> set : List.of(zones, wholes, names)) {
+                for (Key k : set) {
+                    String p = k.path();
+                    anc.add(new Key(k.dir(), ""));
+                    for (int i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) {
+                        anc.add(new Key(k.dir(), p.substring(0, i)));
+                    }
+                    anc.add(new Key(k.dir(), p)); // a directory recorded by name: compare its entries
+                }
+            }
+            return new Scope(anc, Set.copyOf(wholes));
+        }
+
+        boolean enters(int dir, String rel) {
+            if (ancestors.contains(new Key(dir, rel))) {
+                return true;
+            }
+            for (String p = rel; !p.isEmpty(); p = p.contains("/") ? p.substring(0, p.lastIndexOf('/')) : "") {
+                if (wholes.contains(new Key(dir, p))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private void walk(int dir, String rel, List<Task> tasks, boolean quick, Scope scope) throws IOException {
         checkCancelled();
         Path root = roots.get(dir);
         Path here = rel.isEmpty() ? root : root.resolve(rel);
@@ -189,7 +237,9 @@ final class Resync {
                         });
                     }
                     metadata(dir, p, l, r, false);
-                    walk(dir, p, tasks, quick);
+                    if (scope == null || r == null || scope.enters(dir, p)) {
+                        walk(dir, p, tasks, quick, r == null ? null : scope);
+                    }
                 }
                 case 'l' -> {
                     if (r == null || !r.link().equals(l.link())) {

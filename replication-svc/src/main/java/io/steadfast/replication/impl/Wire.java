@@ -55,7 +55,7 @@ public final class Wire {
     }
 
     /**
-     * One operation. Field meaning by opcode: WRITE a=offset data=bytes; TRUNCATE a=size b=mtime (0 = leave); CREATE/MKDIR/CHMOD a=mode;
+     * One operation. Field meaning by opcode: WRITE a=offset b=mtime after it (0 = leave) data=bytes; TRUNCATE a=size b=mtime (0 = leave); CREATE/MKDIR/CHMOD a=mode;
      * CHOWN a=uid b=gid; UTIMENS a=atime b=mtime (nanoseconds since the epoch, -1 = leave); RENAME path2=target;
      * SYMLINK path2=link target (stored as is, never followed); SETXATTR path2=name data=value;
      * REMOVEXATTR path2=name; CHECKSUMS a=first block b=block count (-1 = to the end);

@@ -141,6 +141,12 @@ public final class ReplicationBench {
             if (n2 != null) {
                 n2.close();
             }
+            Path logs = Files.createDirectories(Path.of("/tmp/sf-bench-logs"));
+            for (String n : List.of("node1.log", "node2.log")) {
+                if (Files.exists(run.resolve(n))) {
+                    Files.copy(run.resolve(n), logs.resolve(n), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
             try (Stream<Path> all = Files.walk(run)) {
                 all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }

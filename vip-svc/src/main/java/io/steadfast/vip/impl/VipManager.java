@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Puts a module's VIP on this node's interface or takes it off, through {@code ip}, {@code sysctl}, {@code nft}
@@ -169,8 +170,15 @@ public final class VipManager {
     private boolean farmUp(String module, VipConfig vip) {
         boolean changed = false;
         String ifKey = vip.iface().replace('.', '/'); // sysctl names a VLAN interface eth0.100 as eth0/100
-        check(runner.run(List.of("sysctl", "-q", "-w", "net.ipv4.conf.all.arp_announce=2",
-                "net.ipv4.conf." + ifKey + ".arp_announce=2"), timeout));
+        List<String> keys = List.of("net.ipv4.conf.all.arp_announce", "net.ipv4.conf." + ifKey + ".arp_announce");
+        // Written only when not already 2: a container's /proc/sys is read-only, and there the operator sets
+        // the sysctl on the container instead (compose `sysctls:`).
+        CommandResult current = runner.run(Stream.concat(Stream.of("sysctl", "-n"), keys.stream()).toList(),
+                timeout);
+        if (!current.ok() || !current.stdout().lines().map(String::strip).allMatch("2"::equals)) {
+            check(runner.run(Stream.concat(Stream.of("sysctl", "-q", "-w"),
+                    keys.stream().map(k -> k + "=2")).toList(), timeout));
+        }
         if (!tableMatches(module, vip)) {
             check(nft(farmTable(module, vip)));
             changed = true;
