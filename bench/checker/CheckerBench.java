@@ -35,17 +35,22 @@ public final class CheckerBench {
         int cpuSeconds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
         Path dir = Files.createTempDirectory("checker-bench");
         List<Process> apps = Collections.synchronizedList(new ArrayList<>());
+        int code = 0;
         try {
             latency(dir.resolve("lat"), runs, apps);
             cpu(dir.resolve("cpu-tcp"), cpuSeconds, apps, "tcp");
             cpu(dir.resolve("cpu-http"), cpuSeconds, apps, "http");
             cpu(dir.resolve("cpu-idle"), cpuSeconds, apps, "none");
+        } catch (Exception e) {
+            e.printStackTrace();
+            code = 1;
         } finally {
             for (Process p : apps) {
                 p.destroyForcibly();
             }
         }
-        System.exit(0);
+        System.exit(code); // also on failure: Vert.x threads would keep the JVM alive
+
     }
 
     static Process startApp(Path dir, int port, List<Process> apps) throws Exception {
@@ -92,8 +97,9 @@ public final class CheckerBench {
         Thread.sleep(2500);
         List<Long> ms = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
+            waitUp(vertx);
             // kill at a random phase of the checker's interval
-            Thread.sleep(1500 + (long) (Math.random() * 1000));
+            Thread.sleep(200 + (long) (Math.random() * 1000));
             long t0 = System.nanoTime();
             app[0].destroyForcibly();
             Long at = requests.poll(10, TimeUnit.SECONDS);
@@ -108,6 +114,21 @@ public final class CheckerBench {
         System.out.printf("death -> restart request (tcp checker, interval 1s, %d runs): p50 %d ms, p95 %d ms, max %d ms%n",
                 runs, sorted.get(runs / 2), sorted.get((int) Math.ceil(runs * 0.95) - 1), sorted.getLast());
         System.out.println("  all: " + ms);
+    }
+
+    /** Until the checker is UP again (the restarted application answers), bounded. */
+    static void waitUp(Vertx vertx) throws Exception {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < deadline) {
+            var reply = CheckerTestSupport.await(vertx.eventBus().request(
+                    io.steadfast.api.CheckerApi.checkers("node1"), new JsonObject()));
+            var statuses = io.steadfast.api.CheckerApi.CheckerStatuses.fromJson((JsonObject) reply.body());
+            if (statuses.checkers().getFirst().status() == io.steadfast.api.CheckerApi.Status.UP) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("checker not up again within 20 s");
     }
 
     static void cpu(Path dir, int seconds, List<Process> apps, String kind) throws Exception {

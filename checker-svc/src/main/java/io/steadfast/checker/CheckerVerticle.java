@@ -59,10 +59,11 @@ import java.util.concurrent.Callable;
  * The checker-svc of one node: application scripts, the module logs, checkers (with process supervision) and
  * the failover rules, which it turns into {@link ActionRequest}s to this node's heartbeat-svc.
  *
- * <p>Contract with heartbeat-svc: it answers an {@link ActionRequest} once the action is carried out (for a
- * restart: the scripts ran) or refuses it with a failure; on the answer the checker that fired is re-armed (its
- * next result counts as new), so an application still dead after a restart fires again, until maxloop stops the
- * module. Which checkers run where: {@link Activation}. The module state comes from
+ * <p>Contract with heartbeat-svc: it answers an {@link ActionRequest} when it accepts (or has carried out) the
+ * action, or refuses it with a failure. On acceptance of a restart/stopstart the checker that fired is re-armed:
+ * failing checks before it is first seen UP again are ignored for {@link #restartGrace} (the restart is still in
+ * progress); after that a failure fires again, so an application still dead after a restart is restarted again,
+ * until maxloop stops the module. Which checkers run where: {@link Activation}. The module state comes from
  * {@link HeartbeatApi#MODULE_STATE} (and {@link HeartbeatApi#states} at start).
  */
 public class CheckerVerticle extends ServiceVerticle {
@@ -249,6 +250,10 @@ public class CheckerVerticle extends ServiceVerticle {
                 return; // re-armed or switched off while this probe ran
             }
             Outcome outcome = o != null ? o : Outcome.down(name + ": " + e);
+            if (!outcome.up() && c.tracker().status() == Status.INIT && System.currentTimeMillis() < c.graceUntil()) {
+                c.tracker().pending("waiting for the application after the action: " + outcome.reason());
+                return;
+            }
             c.tracker().result(outcome).ifPresent(this::emit);
         }));
     }
@@ -279,6 +284,9 @@ public class CheckerVerticle extends ServiceVerticle {
                     log.append("heartbeat-svc carried out " + what);
                     if (req.action() == FailureAction.RESTART || req.action() == FailureAction.STOPSTART) {
                         rearm(c, "re-armed after " + what + ": checking again");
+                        // heartbeat-svc may answer before the scripts ran: until the app is seen up, or the grace
+                        // ends, a failing check is the restart still in progress, not a new failure
+                        c.graceUntil(System.currentTimeMillis() + restartGrace(m));
                     }
                     if (req.resume()) {
                         reevaluate(req.module());
@@ -292,6 +300,11 @@ public class CheckerVerticle extends ServiceVerticle {
                         rearm(c, "re-armed after a refused " + what + ": checking again");
                     }
                 });
+    }
+
+    /** min(scripts.timeout, 30 s): long enough for a restart, short enough to retry a restart that failed. */
+    static long restartGrace(ModuleConfig m) {
+        return Math.min(m.scripts().timeout().toMillis(), 30_000);
     }
 
     private void rearm(Checker c, String why) {

@@ -196,6 +196,53 @@ class CheckerVerticleIT {
     }
 
     @Test
+    void processSupervisionRestartsAMissingProcess() throws Exception {
+        String marker = "sf-it-" + java.util.UUID.randomUUID();
+        Process p = new ProcessBuilder("sh", "-c", "while :; do sleep 1; done", marker).start();
+        apps.add(p);
+        deploy("""
+                - name: db
+                  type: mirror
+                  nodes: [node1, node2]
+                  processes:
+                    - { name: app, match: "done %s$", atleast: 1, action: restart }
+                """.formatted(marker));
+        publishState(vertx, "node1", "db", State.PRIM);
+        assertThat(waitStatus("db", "process:app", Status.UP)).isTrue();
+        p.destroyForcibly();
+        ActionRequest r = nextAction();
+        assertThat(r.action()).isEqualTo(FailureAction.RESTART);
+        assertThat(r.checker()).isEqualTo("process:app");
+        assertThat(r.reason()).isEqualTo("checker process:app down: process app: 0 match \"done " + marker
+                + "$\", at least 1 expected");
+    }
+
+    /** heartbeat-svc answers at once and the app comes back 2.5 s later (2.5 intervals): one restart, not three. */
+    @Test
+    void aRestartInProgressIsNotANewFailure() throws Exception {
+        int port = freePort();
+        Process app = startApp(port);
+        heartbeat = req -> {
+            vertx.setTimer(2500, id -> vertx.executeBlocking(() -> startApp(port)));
+            return true;
+        };
+        deploy("""
+                - name: db
+                  type: mirror
+                  nodes: [node1, node2]
+                  scripts: { timeout: 10s }
+                  checkers:
+                    - { name: app-port, type: tcp, target: "127.0.0.1:%d", interval: 1s, timeout: 500ms, on_failure: restart }
+                """.formatted(port));
+        publishState(vertx, "node1", "db", State.PRIM);
+        assertThat(waitStatus("db", "app-port", Status.UP)).isTrue();
+        app.destroyForcibly();
+        assertThat(nextAction().action()).isEqualTo(FailureAction.RESTART);
+        assertThat(waitStatus("db", "app-port", Status.UP)).isTrue();
+        assertThat(actions).as("no second restart while the first was in progress").isEmpty();
+    }
+
+    @Test
     void hungHttpAppIsRestarted() throws Exception {
         int port = freePort();
         Process app = startApp(port);

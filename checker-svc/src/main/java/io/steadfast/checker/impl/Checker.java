@@ -7,6 +7,7 @@ public final class Checker {
     private boolean inFlight;
     private long overruns;
     private long epoch;
+    private long graceUntil;
 
     public Checker(CheckerTracker tracker, Probe probe) {
         this.tracker = tracker;
@@ -42,6 +43,15 @@ public final class Checker {
 
     public void newEpoch() {
         epoch++;
+    }
+
+    /** Until then (epoch ms), a DOWN result before the first UP after a re-arm does not count: the app restarts. */
+    public long graceUntil() {
+        return graceUntil;
+    }
+
+    public void graceUntil(long at) {
+        graceUntil = at;
     }
 
     public long overruns() {

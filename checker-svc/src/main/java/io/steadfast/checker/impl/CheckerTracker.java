@@ -110,6 +110,13 @@ public final class CheckerTracker {
         return move(outcome.up() ? Status.UP : Status.DOWN, outcome.reason());
     }
 
+    /** While INIT (e.g. waiting for a restarted application): a reason, without a status change. */
+    public void pending(String why) {
+        if (status == Status.INIT) {
+            reason = why;
+        }
+    }
+
     /** Switched off for maintenance by an operator. */
     public Optional<Transition> disable(String why) {
         maintenance = true;

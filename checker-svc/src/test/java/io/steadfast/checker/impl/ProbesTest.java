@@ -138,10 +138,10 @@ class ProbesTest {
         List<Process> ps = new java.util.ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
-                ps.add(new ProcessBuilder("sh", "-c", "sleep 300; : " + marker).start());
+                ps.add(new ProcessBuilder("sh", "-c", "while :; do sleep 1; done", marker).start());
             }
             ProcessProbe byShell = new ProcessProbe(new ProcessTable(), new ProcessConfig("app",
-                    "sleep 300; : " + marker, 1, 2, SupervisionAction.RESTART));
+                    "done " + marker + "$", 1, 2, SupervisionAction.RESTART));
             Outcome tooMany = waitFor(byShell, false);
             assertThat(tooMany.reason()).startsWith("process app: 3 match").endsWith("at most 2 expected");
             ps.removeFirst().destroyForcibly().waitFor(5, TimeUnit.SECONDS);
