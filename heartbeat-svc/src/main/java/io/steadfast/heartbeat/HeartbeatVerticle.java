@@ -46,6 +46,9 @@ import java.util.function.Function;
  * services step by step, and a reconciler must not jump ahead of it (e.g. add the VIP before promote).
  */
 public class HeartbeatVerticle extends ServiceVerticle {
+    /** The last replication status per module of this node (to see a connected peer being lost). */
+    private final java.util.Map<String, ReplicationStatus> lastReplication = new java.util.HashMap<>();
+
     private static final Logger LOG = LoggerFactory.getLogger(HeartbeatVerticle.class);
 
     private HeartbeatRuntime runtime;
@@ -123,8 +126,15 @@ public class HeartbeatVerticle extends ServiceVerticle {
         }
         ModuleEngine e = runtime.engines().get(s.module());
         if (e != null) {
+            // A SOURCE records when it was promoted without a peer (ALONE), while it connects to or resyncs a peer,
+            // and when its connected peer stopped answering (send_timeout). Only the last is news for the machine
+            // (go ALONE): an edge from connected to not connected, to the same peer.
+            ReplicationStatus last = lastReplication.put(s.module(), s);
+            boolean recording = s.role() != ReplicationApi.Role.SOURCE ? s.recording()
+                    : s.recording() && !s.connected() && s.peer().isPresent() && last != null && last.connected()
+                    && last.peer().equals(s.peer());
             runtime.call(e, x -> {
-                x.replication(s.role(), s.upToDate(), s.recording(), s.reason());
+                x.replication(s.role(), s.upToDate(), recording, s.reason());
                 return null;
             });
         }

@@ -1,6 +1,9 @@
 package io.steadfast.replication;
 
 import io.steadfast.api.ModuleRef;
+import io.steadfast.api.HeartbeatApi;
+import io.steadfast.api.HeartbeatApi.DesiredState;
+import io.steadfast.api.HeartbeatApi.ModuleDesired;
 import io.steadfast.api.ReplicationApi;
 import io.steadfast.api.ReplicationApi.ReplicationStatus;
 import io.steadfast.api.ReplicationApi.RoleRequest;
@@ -37,6 +40,8 @@ public class ReplicationVerticle extends ServiceVerticle {
     private static final Logger log = LoggerFactory.getLogger(ReplicationVerticle.class);
     private final Map<String, ModuleRuntime> modules = new LinkedHashMap<>();
     private final Map<String, String> failures = new LinkedHashMap<>();
+    private final Map<String, ReplicationStatus> lastPublished = new java.util.concurrent.ConcurrentHashMap<>();
+    static final long STATUS_POLL_MS = 1000;
 
     public ReplicationVerticle(ServiceContext ctx) {
         super(ServiceName.REPLICATION, ctx);
@@ -52,7 +57,50 @@ public class ReplicationVerticle extends ServiceVerticle {
                 r -> blocking(() -> runtime(r.module()).replicator().status().toJson()));
         serve(ReplicationApi.verify(node), ModuleRef::fromJson,
                 r -> blocking(() -> runtime(r.module()).replicator().verify().toJson()));
+        subscribe(HeartbeatApi.DESIRED, DesiredState::fromJson, this::follow);
+        vertx.setPeriodic(STATUS_POLL_MS, id -> blocking(this::publishChangedStatus));
         return blocking(this::mountAll);
+    }
+
+    /**
+     * Some facts change inside the replication session without a mode change (a target becomes up to date when the
+     * source's resync ends): publish every status that differs from the last one published, checked each second.
+     */
+    private Void publishChangedStatus() {
+        for (var e : modules.entrySet()) {
+            ReplicationStatus st = e.getValue().replicator().status();
+            if (!st.equals(lastPublished.put(e.getKey(), st))) {
+                vertx.eventBus().publish(ReplicationApi.EVENTS, st.toJson());
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Reconciler for a primary's peer. heartbeat-svc promotes with the choreography (promote → VIP → start_prim);
+     * afterwards a primary's peer comes and goes without a role change (ALONE ⇄ PRIM), and the desired state says
+     * which: a SOURCE whose peer differs from the desired one is promoted again with it (attach: resync then
+     * replicate; detach: record changes).
+     */
+    private void follow(DesiredState desired) {
+        if (!desired.node().equals(ctx.nodeName())) {
+            return;
+        }
+        for (ModuleDesired m : desired.modules()) {
+            ModuleRuntime rt = modules.get(m.module());
+            if (rt == null || m.role() != HeartbeatApi.Role.PRIMARY) {
+                continue;
+            }
+            vertx.executeBlocking(() -> {
+                ReplicationStatus st = rt.replicator().status();
+                if (st.role() == ReplicationApi.Role.SOURCE && !st.peer().orElse("").equals(m.peer().orElse(""))) {
+                    log.info("{}: peer {} -> {} (desired state)", m.module(), st.peer().orElse("none"),
+                            m.peer().orElse("none"));
+                    promote(new RoleRequest(m.module(), m.peer(), m.generation(), false));
+                }
+                return null;
+            }, true).onFailure(e -> log.warn("{}: following the desired peer failed: {}", m.module(), e.getMessage()));
+        }
     }
 
     private Void mountAll() {

@@ -16,7 +16,8 @@ import java.util.Set;
  * nodes on the lans they share with this node, and keeps per peer and per lan when the last valid beat came and
  * the measured round trip. Not thread-safe: driven from one thread.
  *
- * <p>Replay rules: per (sender, lan) the sequence number must grow within a boot id; a new boot id is accepted
+ * <p>Replay rules: per (sender, lan) the sequence number must grow within a boot id, and the peer's status is the
+ * one of its newest beat over all lans; a new boot id is accepted
  * only with a send time later than anything seen from the previous boot (so old captured beats stay dead), and a
  * first beat must be within {@link #MAX_SKEW_MS} of this node's clock.
  */
@@ -67,6 +68,7 @@ public final class PeerTracker {
             }
             p.bootId = b.bootId();
             p.lans.clear();
+            p.statusSeq = Long.MIN_VALUE;
         }
         Lan l = p.lans.computeIfAbsent(lan, k -> new Lan());
         if (b.seq() <= l.seq) {
@@ -83,8 +85,14 @@ public final class PeerTracker {
         }
         p.maxSentAt = Math.max(p.maxSentAt, b.sentAt());
         p.lastSeen = now;
-        p.status = b.status();
-        return b.status();
+        // The sender numbers all its beats with one counter: a beat that was slow on one lan must not bring back an
+        // older state than a faster lan already delivered (seen under load: a stale WAIT made a SECOND take over
+        // from a primary that had just started, and both ran ALONE for a moment).
+        if (b.seq() > p.statusSeq) {
+            p.statusSeq = b.seq();
+            p.status = b.status();
+        }
+        return p.status;
     }
 
     /**
@@ -174,6 +182,8 @@ public final class PeerTracker {
     private static final class Peer {
         String bootId;
         long maxSentAt;
+        /** Sequence number of the beat whose status {@link #status} is (the newest one, whatever its lan). */
+        long statusSeq = Long.MIN_VALUE;
         long lastSeen;
         long refusedAt = Long.MIN_VALUE;
         PeerStatus status;

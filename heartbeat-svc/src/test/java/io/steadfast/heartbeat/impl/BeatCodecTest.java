@@ -83,4 +83,22 @@ class BeatCodecTest {
         assertThatThrownBy(() -> t.admit(b, lan, wall, 10))
                 .isInstanceOfSatisfying(Rejected.class, r -> assertThat(r.kind()).isEqualTo(kind));
     }
+
+    /** A beat slow on one lan must not bring back an older state than the other lan already delivered. */
+    @Test
+    void theNewestBeatOverAllLansGivesThePeersStatus() {
+        PeerTracker t = new PeerTracker("demo", "db", "node2", Map.of("node1", List.of("lan1", "lan2")), 700);
+        long wall = System.currentTimeMillis();
+        PeerStatus waiting = new PeerStatus("node1", State.WAIT, Readiness.NOT_READY, "g", false, false, false,
+                true, false, false, false, "");
+        PeerStatus alone = new PeerStatus("node1", State.ALONE, Readiness.READY, "g", true, true, false,
+                true, false, false, false, "node1");
+        t.admit(new Beat("demo", "db", "lan1", "boot-a", 10, wall, waiting, 0, 0), "lan1", wall, 10);
+        t.admit(new Beat("demo", "db", "lan1", "boot-a", 12, wall + 100, alone, 0, 0), "lan1", wall + 100, 110);
+        // beat 11 (still WAIT) was delayed on lan2 and arrives last
+        PeerStatus seen = t.admit(new Beat("demo", "db", "lan2", "boot-a", 11, wall + 50, waiting, 0, 0), "lan2",
+                wall + 150, 150);
+        assertThat(seen.state()).isEqualTo(State.ALONE);
+        assertThat(t.alive("node1", 160)).hasValueSatisfying(s -> assertThat(s.state()).isEqualTo(State.ALONE));
+    }
 }

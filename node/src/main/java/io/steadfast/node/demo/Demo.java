@@ -64,7 +64,8 @@ public final class Demo {
             UsersFile.add(users, ADMIN, Role.ADMIN, password.toCharArray(), false, PasswordHash.DEFAULT_ITERATIONS);
             Files.writeString(dir.resolve("admin.credentials"), ADMIN + ":" + password + "\n");
             Files.setPosixFilePermissions(dir.resolve("admin.credentials"), PosixFilePermissions.fromString("rw-------"));
-            LabCluster cluster = LabCluster.configure(lab, home, dir, DemoModules.yaml(home), Optional.of(users));
+            LabCluster cluster = LabCluster.configure(lab, home, dir, DemoModules.yaml(home), Optional.of(users))
+                    .privateDir(DemoModules.dataDir(home));
             step(2, "starting a node agent in each node (logs in " + dir + ")");
             cluster.startAll();
             step(3, "waiting for the cluster to form");
@@ -84,12 +85,14 @@ public final class Demo {
         }
     }
 
-    /** Logs of an earlier demo would mislead: each run starts with fresh ones. */
+    /** Each demo starts afresh: logs, persisted states and replicated data of an earlier one would mislead. */
     private void clearLogs() throws IOException {
         if (Files.isDirectory(dir)) {
-            try (var files = Files.list(dir)) {
-                for (Path f : files.filter(p -> p.toString().endsWith(".log")).toList()) {
-                    Files.delete(f);
+            try (var files = Files.walk(dir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    if (!f.equals(dir)) {
+                        Files.delete(f);
+                    }
                 }
             }
         }

@@ -3,7 +3,8 @@ package io.steadfast.node.demo;
 import java.nio.file.Path;
 
 /**
- * The modules the demo runs: a mirror {@code db} (node1 + node2, VIP 198.18.0.60, the sample app on 8080) and a
+ * The modules the demo runs: a mirror {@code db} (node1 + node2, VIP 198.18.0.60, the sample app on 8080 keeping
+ * a hit counter in the replicated directory) and a
  * farm {@code web} (all three nodes, VIP 198.18.0.50, the sample app on 8081, shared by client address).
  */
 final class DemoModules {
@@ -11,6 +12,11 @@ final class DemoModules {
     static final String FARM_VIP = "198.18.0.50";
 
     private DemoModules() {
+    }
+
+    /** The mirror's replicated directory: each lab node sees its own copy there (LabCluster.privateDir). */
+    static Path dataDir(Path home) {
+        return home.resolve(".lab").resolve("demo").resolve("data").resolve("db");
     }
 
     static String yaml(Path home) {
@@ -24,9 +30,10 @@ final class DemoModules {
                     vip: { addr: %2$s/16, interface: eth0 }
                     service: { defaultprim: node1 }
                     splitbrain: { witness: [198.18.0.1] }
+                    replication: { dirs: [%4$s], port: 5600 }
                     scripts:
                       prestart: [%1$s/stop]
-                      start_prim: [env, PORT=8080, %1$s/start]
+                      start_prim: [env, PORT=8080, DATA_DIR=%4$s, %1$s/start]
                       stop_prim: [%1$s/stop]
                       timeout: 20s
                     checkers:
@@ -43,6 +50,6 @@ final class DemoModules {
                       start_both: [env, PORT=8081, %1$s/start]
                       stop_both: [%1$s/stop]
                       timeout: 20s
-                """.formatted(app, MIRROR_VIP, FARM_VIP);
+                """.formatted(app, MIRROR_VIP, FARM_VIP, dataDir(home));
     }
 }

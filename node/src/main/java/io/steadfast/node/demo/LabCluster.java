@@ -32,6 +32,7 @@ public final class LabCluster {
     private final Path dir;
     private final Path config;
     private final Map<String, LabProcess> agents = new LinkedHashMap<>();
+    private final List<Path> privateDirs = new java.util.ArrayList<>();
 
     private LabCluster(Lab lab, Path home, Path dir, Path config) {
         this.lab = lab;
@@ -85,6 +86,40 @@ public final class LabCluster {
         return y.toString();
     }
 
+    /**
+     * Gives each node its own copy of {@code path} (a replicated directory of the config): the agent is started with
+     * {@code <dir>/<node>/private/<i>} bound onto {@code path} in its own mount namespace ({@code ip netns exec}
+     * already gives each started process one), so every node sees its copy at the configured path.
+     */
+    public LabCluster privateDir(Path path) throws IOException {
+        Files.createDirectories(path);
+        privateDirs.add(path);
+        return this;
+    }
+
+    /** This node's copy of a {@link #privateDir(Path)}, as seen from outside the node. */
+    public Path privateCopy(String node, Path path) {
+        return dir.resolve(node).resolve("private").resolve(String.valueOf(privateDirs.indexOf(path)));
+    }
+
+    private List<String> wrapper(String node) {
+        if (privateDirs.isEmpty()) {
+            return List.of("setsid");
+        }
+        StringBuilder script = new StringBuilder();
+        for (Path p : privateDirs) {
+            Path copy = privateCopy(node, p);
+            try {
+                Files.createDirectories(copy);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            script.append("mount --bind '").append(copy).append("' '").append(p).append("' && ");
+        }
+        script.append("exec \"$@\"");
+        return List.of("setsid", "sh", "-c", script.toString(), "sh");
+    }
+
     public Path config() {
         return config;
     }
@@ -123,7 +158,7 @@ public final class LabCluster {
         argv.addAll(List.of("--config", config.toString(), "--node", node,
                 "--state-dir", dir.resolve(node).resolve("state").toString()));
         LabProcess p = lab.node(node).start(dir.resolve(key.replace('/', '-') + ".log"),
-                Map.of("STEADFAST_NO_BUILD", "1"), List.of("setsid"), argv.toArray(String[]::new));
+                Map.of("STEADFAST_NO_BUILD", "1"), wrapper(node), argv.toArray(String[]::new));
         agents.put(key, p);
         return p;
     }

@@ -194,20 +194,22 @@ class MirrorFailoverIT {
             assertThat(hasVip(lab, "node1") || hasVip(lab, "node2")).as("a VIP left").isFalse();
             lab.node(1).rejoin();
             lab.node(2).rejoin();
-            awaitRoles(cluster, "node2"); // the newest generation (node2 wrote alone) leads again
+            // reunited: the up-to-date copy with the newest generation leads (a tie goes to defaultprim)
+            String prim = awaitRoles(cluster, null);
+            String second = prim.equals("node1") ? "node2" : "node1";
 
             // the SECOND dies, the primary goes on alone, then dies too: the old SECOND restarted alone waits
-            cluster.agent("node1").kill9();
-            awaitOwnState(cluster, "node2", "ALONE");
-            cluster.agent("node2").kill9();
-            cluster.start("node1");
-            awaitOwnState(cluster, "node1", "WAIT");
+            cluster.agent(second).kill9();
+            awaitOwnState(cluster, prim, "ALONE");
+            cluster.agent(prim).kill9();
+            cluster.start(second);
+            awaitOwnState(cluster, second, "WAIT");
             Optional<String> promoted = LabTesting.await(Duration.ofSeconds(5), Duration.ofMillis(250),
-                    () -> ownState(cluster, "node1").filter(st -> !st.equals("WAIT")));
-            assertThat(promoted).as("the stale node1 must not leave WAIT on its own").isEmpty();
-            assertThat(hasVip(lab, "node1")).isFalse();
-            cluster.start("node2");
-            awaitRoles(cluster, "node2");
+                    () -> ownState(cluster, second).filter(st -> !st.equals("WAIT")));
+            assertThat(promoted).as("the stale %s must not leave WAIT on its own", second).isEmpty();
+            assertThat(hasVip(lab, second)).isFalse();
+            cluster.start(prim);
+            awaitRoles(cluster, prim);
         }
     }
 
@@ -292,8 +294,8 @@ class MirrorFailoverIT {
         assertThat(r.stdout()).as("POST %s", path).doesNotContain("\"error\"");
     }
 
-    /** Waits until {@code primary} is PRIM/READY and the other node SECOND/READY. */
-    static void awaitRoles(LabCluster cluster, String primary) throws InterruptedException {
+    /** Waits until {@code primary} (null: either node) is PRIM/READY and the other SECOND/READY; returns it. */
+    static String awaitRoles(LabCluster cluster, String primary) throws InterruptedException {
         List<String> seen = new ArrayList<>();
         Optional<String> prim = LabTesting.await(SETTLE, Duration.ofMillis(250), () -> {
             failOnDeadAgent(cluster);
@@ -315,7 +317,7 @@ class MirrorFailoverIT {
                     }
                 }
                 seen.add(nodes.encode());
-                if (primary.equals(p) && second) {
+                if (p != null && (primary == null || primary.equals(p)) && second) {
                     return Optional.of(p);
                 }
             }
@@ -323,6 +325,7 @@ class MirrorFailoverIT {
         });
         assertThat(prim).as("%s PRIM + the other SECOND Ready within %s; last views %s", primary, SETTLE,
                 seen.subList(Math.max(0, seen.size() - 2), seen.size())).isPresent();
+        return prim.get();
     }
 
     static void failOnDeadAgent(LabCluster cluster) {
