@@ -1,16 +1,16 @@
 package io.steadfast.lbfilter;
 
-import static io.steadfast.lbfilter.impl.LabSupport.T;
-import static io.steadfast.lbfilter.impl.LabSupport.eventually;
+import static io.steadfast.testing.LabSupport.T;
+import static io.steadfast.testing.LabSupport.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.steadfast.api.HeartbeatApi;
 import io.steadfast.api.HeartbeatApi.DesiredState;
 import io.steadfast.api.HeartbeatApi.ModuleDesired;
 import io.steadfast.api.HeartbeatApi.Role;
-import io.steadfast.api.LbFilterApi;
+import io.steadfast.api.HeartbeatApi;
 import io.steadfast.api.LbFilterApi.FilterStatus;
 import io.steadfast.api.LbFilterApi.FilterStatuses;
+import io.steadfast.api.LbFilterApi;
 import io.steadfast.config.BusConfig;
 import io.steadfast.config.ClusterConfig;
 import io.steadfast.config.ConsoleConfig;
@@ -27,11 +27,11 @@ import io.steadfast.lab.LabNode;
 import io.steadfast.lab.LabSpec;
 import io.steadfast.lbfilter.impl.FilterSpec;
 import io.steadfast.lbfilter.impl.KernelTable;
-import io.steadfast.lbfilter.impl.LabSupport;
 import io.steadfast.lbfilter.impl.LbFilter;
-import io.steadfast.lbfilter.impl.TestModules;
 import io.steadfast.service.Membership;
 import io.steadfast.service.ServiceContext;
+import io.steadfast.testing.LabSupport;
+import io.steadfast.testing.TestModules;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

@@ -1,18 +1,18 @@
 package io.steadfast.vip;
 
-import static io.steadfast.vip.impl.LabSupport.T;
-import static io.steadfast.vip.impl.LabSupport.eventually;
+import static io.steadfast.testing.LabSupport.T;
+import static io.steadfast.testing.LabSupport.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.steadfast.api.HeartbeatApi;
 import io.steadfast.api.HeartbeatApi.DesiredState;
 import io.steadfast.api.HeartbeatApi.ModuleDesired;
 import io.steadfast.api.HeartbeatApi.Role;
+import io.steadfast.api.HeartbeatApi;
 import io.steadfast.api.ModuleRef;
-import io.steadfast.api.VipApi;
 import io.steadfast.api.VipApi.VipStatus;
 import io.steadfast.api.VipApi.VipStatuses;
+import io.steadfast.api.VipApi;
 import io.steadfast.config.BusConfig;
 import io.steadfast.config.ClusterConfig;
 import io.steadfast.config.ConsoleConfig;
@@ -26,8 +26,8 @@ import io.steadfast.lab.LabNode;
 import io.steadfast.lab.LabSpec;
 import io.steadfast.service.Membership;
 import io.steadfast.service.ServiceContext;
-import io.steadfast.vip.impl.LabSupport;
-import io.steadfast.vip.impl.TestModules;
+import io.steadfast.testing.LabSupport;
+import io.steadfast.testing.TestModules;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;

@@ -5,6 +5,7 @@ import io.steadfast.lab.ExecResult;
 import io.steadfast.lab.LabClient;
 import io.steadfast.lab.LabNode;
 import io.steadfast.lbfilter.impl.FarmLab.Reply;
+import io.steadfast.testing.LabSupport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

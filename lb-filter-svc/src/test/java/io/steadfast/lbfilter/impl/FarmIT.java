@@ -1,6 +1,6 @@
 package io.steadfast.lbfilter.impl;
 
-import static io.steadfast.lbfilter.impl.LabSupport.T;
+import static io.steadfast.testing.LabSupport.T;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.steadfast.api.LbFilterApi.FilterStatus;
@@ -8,6 +8,7 @@ import io.steadfast.exec.CommandRunner;
 import io.steadfast.lab.LabNode;
 import io.steadfast.lab.LabProcess;
 import io.steadfast.lbfilter.impl.FarmLab.Reply;
+import io.steadfast.testing.LabSupport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.steadfast.lbfilter.impl;
 
-import static io.steadfast.lbfilter.impl.LabSupport.T;
+import static io.steadfast.testing.LabSupport.T;
 
 import io.steadfast.config.FarmRule;
 import io.steadfast.config.FilterMode;
@@ -12,6 +12,8 @@ import io.steadfast.lab.Lab;
 import io.steadfast.lab.LabClient;
 import io.steadfast.lab.LabNode;
 import io.steadfast.lab.LabSpec;
+import io.steadfast.testing.LabSupport;
+import io.steadfast.testing.TestModules;
 import io.steadfast.vip.impl.VipManager;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;

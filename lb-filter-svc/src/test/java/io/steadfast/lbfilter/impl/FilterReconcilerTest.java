@@ -13,6 +13,7 @@ import io.steadfast.config.ModuleType;
 import io.steadfast.config.Proto;
 import io.steadfast.exec.CommandResult;
 import io.steadfast.exec.CommandRunner;
+import io.steadfast.testing.TestModules;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;

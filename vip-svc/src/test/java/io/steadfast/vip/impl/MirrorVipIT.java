@@ -1,10 +1,10 @@
 package io.steadfast.vip.impl;
 
-import static io.steadfast.vip.impl.LabSupport.T;
-import static io.steadfast.vip.impl.LabSupport.curl;
-import static io.steadfast.vip.impl.LabSupport.eventually;
-import static io.steadfast.vip.impl.LabSupport.mac;
-import static io.steadfast.vip.impl.LabSupport.neigh;
+import static io.steadfast.testing.LabSupport.T;
+import static io.steadfast.testing.LabSupport.curl;
+import static io.steadfast.testing.LabSupport.eventually;
+import static io.steadfast.testing.LabSupport.mac;
+import static io.steadfast.testing.LabSupport.neigh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.steadfast.config.ModuleConfig;
@@ -13,6 +13,8 @@ import io.steadfast.lab.Lab;
 import io.steadfast.lab.LabClient;
 import io.steadfast.lab.LabNode;
 import io.steadfast.lab.LabSpec;
+import io.steadfast.testing.LabSupport;
+import io.steadfast.testing.TestModules;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

@@ -10,6 +10,7 @@ import io.steadfast.api.VipApi.VipStatus;
 import io.steadfast.config.ModuleType;
 import io.steadfast.exec.CommandResult;
 import io.steadfast.exec.CommandRunner;
+import io.steadfast.testing.TestModules;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

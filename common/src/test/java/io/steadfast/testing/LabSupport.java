@@ -1,4 +1,4 @@
-package io.steadfast.lbfilter.impl;
+package io.steadfast.testing;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -14,7 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
-/** Helpers for the lab integration tests. */
+/** Helpers for the lab integration tests of vip-svc and lb-filter-svc (one copy, in common's test-jar). */
 public final class LabSupport {
     public static final Duration T = Duration.ofSeconds(10);
 

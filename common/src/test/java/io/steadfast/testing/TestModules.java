@@ -1,4 +1,4 @@
-package io.steadfast.vip.impl;
+package io.steadfast.testing;
 
 import io.steadfast.config.Cidr;
 import io.steadfast.config.FarmConfig;
@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Module configs for tests, as the config loader would produce them. */
+/** Module configs for tests, as the config loader would produce them (shared through common's test-jar). */
 public final class TestModules {
     private TestModules() {
     }
