@@ -19,7 +19,9 @@ import java.util.Optional;
  */
 public final class AgentLease implements AutoCloseable {
     public static final String FILE = "agent.lease";
-    private static final int SIZE = 16;
+    /** pid, last renewal (nanoTime), holding (1 when a module serves here: PRIM, ALONE or UP). */
+    private static final int SIZE = 24;
+    private static final int OLD_SIZE = 16;
 
     private final FileChannel channel;
     private final MappedByteBuffer map;
@@ -43,14 +45,19 @@ public final class AgentLease implements AutoCloseable {
             m.order(ByteOrder.nativeOrder());
             m.putLong(0, ProcessHandle.current().pid());
             m.putLong(8, System.nanoTime());
+            m.putLong(16, 0);
             return new AgentLease(ch, m);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the agent lease in " + stateDir + ": " + e.getMessage(), e);
         }
     }
 
-    /** A beat left: the agent is alive. Thread-safe enough: one 8-byte aligned store. */
-    public void renew() {
+    /**
+     * A beat left: the agent is alive; {@code holding}: a module serves on this node (something to release if the
+     * agent stalls). Thread-safe enough: 8-byte aligned stores.
+     */
+    public void renew(boolean holding) {
+        map.putLong(16, holding ? 1 : 0);
         map.putLong(8, System.nanoTime());
     }
 
@@ -64,18 +71,20 @@ public final class AgentLease implements AutoCloseable {
     }
 
     /** What a watchdog reads: the agent's pid and its last renewal (nanoTime), if the file is there. */
-    public record Reading(long pid, long renewedNanos) {
+    public record Reading(long pid, long renewedNanos, boolean holding) {
     }
 
     public static Optional<Reading> read(Path stateDir) {
         Path f = file(stateDir);
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-            if (ch.size() < SIZE) {
+            long size = ch.size();
+            if (size < OLD_SIZE) {
                 return Optional.empty();
             }
-            MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, 0, SIZE);
+            MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, 0, Math.min(size, SIZE));
             m.order(ByteOrder.nativeOrder());
-            return Optional.of(new Reading(m.getLong(0), m.getLong(8)));
+            // a lease without the word (older agent) counts as holding: releasing then is the safe side
+            return Optional.of(new Reading(m.getLong(0), m.getLong(8), size < SIZE || m.getLong(16) != 0));
         } catch (IOException e) {
             return Optional.empty();
         }

@@ -74,10 +74,14 @@ public class HeartbeatVerticle extends ServiceVerticle {
             byte[] secret = Secret.read(ctx.config().cluster().secretFile());
             lease = AgentLease.open(ctx.config().cluster().stateDir());
             AgentLease l = lease;
+            HeartbeatRuntime[] self = new HeartbeatRuntime[1];
             HeartbeatRuntime rt = new HeartbeatRuntime(ctx.config(), ctx.nodeName(), secret,
                     new FileStateStore(ctx.config().cluster().stateDir()),
                     new Choreographer(new BusRoleSteps(vertx, ctx.config(), ctx.nodeName())),
-                    new WitnessChecker(new CommandRunner()), new Listener(), l::renew);
+                    new WitnessChecker(new CommandRunner()), new Listener(),
+                    () -> l.renew(self[0] != null && self[0].engines().values().stream()
+                            .anyMatch(e -> e.machine().state().serves())));
+            self[0] = rt;
             rt.start();
             return rt;
         }).onSuccess(rt -> {

@@ -71,7 +71,10 @@ public final class Watchdog {
                 return Optional.of(release("the agent (pid " + pid + ") exited", agent));
             }
             Optional<AgentLease.Reading> lease = AgentLease.read(stateDir);
-            if (lease.isPresent() && lease.get().pid() == pid) {
+            // a stalled agent is only a danger while a module serves here: then the peer is about to take over
+            // and this node must not wake up as a second primary. One that holds nothing (starting, WAIT,
+            // SECOND) is left alone: a long GC or a busy machine must not cost it its life.
+            if (lease.isPresent() && lease.get().pid() == pid && lease.get().holding()) {
                 long age = nanoTime.getAsLong() - lease.get().renewedNanos();
                 if (age > stale) {
                     return Optional.of(release("the agent (pid " + pid + ") sent no heartbeat for " + age / 1_000_000

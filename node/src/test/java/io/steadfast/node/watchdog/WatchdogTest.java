@@ -80,16 +80,30 @@ class WatchdogTest {
         return config.cluster().stateDir();
     }
 
-    /** Writes the lease as the agent would: its pid and a renewal time. */
+    /** Writes the lease as the agent would: its pid, a renewal time, and that a module serves here. */
     private void lease(long pid, long renewedNanos) throws Exception {
+        lease(pid, renewedNanos, true);
+    }
+
+    private void lease(long pid, long renewedNanos, boolean holding) throws Exception {
         Files.createDirectories(stateDir());
         try (FileChannel ch = FileChannel.open(AgentLease.file(stateDir()), StandardOpenOption.CREATE,
                 StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_WRITE, 0, 16);
+            MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_WRITE, 0, 24);
             m.order(ByteOrder.nativeOrder());
             m.putLong(0, pid);
             m.putLong(8, renewedNanos);
+            m.putLong(16, holding ? 1 : 0);
         }
+    }
+
+    /** A stalled agent that holds nothing (starting, WAIT, SECOND) is not killed: a slow machine must not cost it. */
+    @Test
+    void aStalledAgentHoldingNothingIsLeftAlone() throws Exception {
+        lease(agent.pid(), System.nanoTime() - Duration.ofSeconds(60).toNanos(), false);
+        assertThat(watchdog().watch(Duration.ofSeconds(2))).isEmpty();
+        assertThat(agent.isAlive()).isTrue();
+        assertThat(ipCalls).isEmpty();
     }
 
     private Watchdog watchdog() {
