@@ -65,7 +65,7 @@ public final class Demo {
             Files.writeString(dir.resolve("admin.credentials"), ADMIN + ":" + password + "\n");
             Files.setPosixFilePermissions(dir.resolve("admin.credentials"), PosixFilePermissions.fromString("rw-------"));
             LabCluster cluster = LabCluster.configure(lab, home, dir, DemoModules.yaml(home), Optional.of(users))
-                    .privateDir(DemoModules.dataDir(home));
+                    .privateDir(DemoModules.dataDir(home)).withWatchdog();
             step(2, "starting a node agent in each node (logs in " + dir + ")");
             cluster.startAll();
             step(3, "waiting for the cluster to form");

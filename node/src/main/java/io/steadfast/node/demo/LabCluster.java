@@ -33,6 +33,7 @@ public final class LabCluster {
     private final Path config;
     private final Map<String, LabProcess> agents = new LinkedHashMap<>();
     private final List<Path> privateDirs = new java.util.ArrayList<>();
+    private boolean watchdog;
 
     private LabCluster(Lab lab, Path home, Path dir, Path config) {
         this.lab = lab;
@@ -84,6 +85,15 @@ public final class LabCluster {
             y.append(" }\n");
         }
         return y.toString();
+    }
+
+    /**
+     * Lets the launcher start `steadfast watchdog` beside each agent, as in production. Off by default so that a
+     * test decides: a test that freezes an agent and thaws it must not have it killed by a watchdog meanwhile.
+     */
+    public LabCluster withWatchdog() {
+        this.watchdog = true;
+        return this;
     }
 
     /**
@@ -158,7 +168,8 @@ public final class LabCluster {
         argv.addAll(List.of("--config", config.toString(), "--node", node,
                 "--state-dir", dir.resolve(node).resolve("state").toString()));
         LabProcess p = lab.node(node).start(dir.resolve(key.replace('/', '-') + ".log"),
-                Map.of("STEADFAST_NO_BUILD", "1"), wrapper(node), argv.toArray(String[]::new));
+                Map.of("STEADFAST_NO_BUILD", "1", "STEADFAST_WATCHDOG", watchdog ? "1" : "0"), wrapper(node),
+                argv.toArray(String[]::new));
         agents.put(key, p);
         return p;
     }

@@ -119,7 +119,7 @@ public final class MirrorFailoverBench {
                       stop_prim: [env, APP_DIR=%3$s, %1$s/stop]
                       timeout: 20s
                 """.formatted(app, VIP, dir, PORT);
-        LabCluster cluster = LabCluster.configure(lab, home, dir.resolve("cluster"), modules);
+        LabCluster cluster = LabCluster.configure(lab, home, dir.resolve("cluster"), modules).withWatchdog();
         cluster.startAll();
         try (Probe probe = Probe.start(lab.client(1), dir, VIP, PORT)) {
             awaitRoles(cluster);
@@ -146,12 +146,16 @@ public final class MirrorFailoverBench {
         }
     }
 
-    /** Brings the old primary back as a secondary; what the watchdog would release is released by hand. */
+    /** Brings the old primary back as a secondary (the watchdog released it; cleaned again by hand to be sure). */
     private void recover(LabCluster cluster, String node, String fault) throws Exception {
         LabNode n = lab.node(node);
         LabProcess agent = cluster.agent(node);
-        if (fault.equals("SIGSTOP")) {
-            agent.thaw();
+        if (fault.equals("SIGSTOP") && agent.isAlive()) {
+            try {
+                agent.thaw();
+            } catch (RuntimeException e) {
+                // the watchdog killed the frozen agent meanwhile (what it is for)
+            }
             agent.kill9();
         }
         if (fault.equals("power loss")) {
