@@ -23,8 +23,6 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -314,35 +312,6 @@ class ConsoleApiTest {
         }
     }
 
-    private static final Pattern SAMPLE = Pattern.compile(
-            "([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{((?:[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\]|\\\\.)*\",?)*)\\})? (\\S+)( \\d+)?");
-    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
-
-    /** Parses the Prometheus text format strictly: every line is a comment, blank, or a valid sample. */
-    static Map<String, Double> parsePrometheus(String text) {
-        Map<String, Double> samples = new HashMap<>();
-        for (String line : text.split("\n")) {
-            if (line.isBlank() || line.startsWith("# HELP ") || line.startsWith("# TYPE ")) {
-                continue;
-            }
-            Matcher m = SAMPLE.matcher(line);
-            assertThat(m.matches()).as("prometheus line: " + line).isTrue();
-            StringBuilder key = new StringBuilder(m.group(1));
-            if (m.group(3) != null) {
-                Matcher l = LABEL.matcher(m.group(3));
-                Map<String, String> labels = new java.util.TreeMap<>();
-                while (l.find()) {
-                    labels.put(l.group(1), l.group(2));
-                }
-                key.append(labels);
-            }
-            String v = m.group(4);
-            samples.put(key.toString(), v.equals("NaN") ? Double.NaN : v.equals("+Inf") ? Double.POSITIVE_INFINITY
-                    : v.equals("-Inf") ? Double.NEGATIVE_INFINITY : Double.parseDouble(v));
-        }
-        return samples;
-    }
-
     @Test
     void metricsAreValidPrometheusTextWithModuleAndVertxMetrics() throws Exception {
         cluster.publishResync("node2", "db", 500, 2000);
@@ -350,7 +319,7 @@ class ConsoleApiTest {
         Http.Reply r = http.get("/metrics");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.raw().headers().firstValue("content-type").orElse("")).startsWith("text/plain");
-        Map<String, Double> m = parsePrometheus(r.body());
+        Map<String, Double> m = PrometheusText.parse(r.body());
         String prim = cluster.current("db", "node1").state() == State.PRIM ? "node1" : "node2";
         assertThat(m).containsEntry("steadfast_module_state{module=db, node=" + prim + ", state=PRIM}", 1.0);
         assertThat(m).containsEntry("steadfast_module_state{module=db, node=" + prim + ", state=SECOND}", 0.0);

@@ -9,21 +9,14 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.WebDriver;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -36,82 +29,48 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Screenshots: target/browser/*.png.
  */
 class ConsoleBrowserIT {
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     static final Path ARTIFACTS = Path.of("target", "browser");
+    static final Duration WAIT = Duration.ofSeconds(10);
 
     static StandInCluster cluster;
+    static Browser browser;
     static ChromeDriver driver;
-    static Path profile;
 
     @BeforeAll
     static void start() throws Exception {
-        assertThat(CHROMIUM).as("Debian package chromium").exists();
-        assertThat(CHROMEDRIVER).as("Debian package chromium-driver").exists();
-        Files.createDirectories(ARTIFACTS);
         cluster = StandInCluster.start(true, false);
-        profile = Files.createTempDirectory("sf-chromium");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                "--user-data-dir=" + profile, "--window-size=1280,900");
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-        driver = new ChromeDriver(service, options);
+        browser = Browser.start(ARTIFACTS);
+        driver = browser.driver();
     }
 
     @AfterAll
     static void stop() throws Exception {
         try {
-            if (driver != null) {
-                driver.quit();
+            if (browser != null) {
+                browser.close();
             }
         } finally {
-            try {
-                if (cluster != null) {
-                    cluster.close();
-                }
-            } finally {
-                if (profile != null) {
-                    try (var files = Files.walk(profile)) {
-                        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                    }
-                }
+            if (cluster != null) {
+                cluster.close();
             }
         }
     }
 
-    /** Bounded polling (selenium-support is not available here): 10 s, every 20 ms; exceptions = not yet. */
+    /** Bounded polling: {@link Browser#waitFor}, 10 s. */
     interface Wait {
         void until(java.util.function.Predicate<WebDriver> condition) throws InterruptedException;
     }
 
     private Wait waitFor() {
-        return condition -> {
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            RuntimeException last = null;
-            while (System.nanoTime() < deadline) {
-                try {
-                    if (condition.test(driver)) {
-                        return;
-                    }
-                } catch (RuntimeException e) {
-                    last = e;
-                }
-                Thread.sleep(20);
-            }
-            throw new AssertionError("condition not met within 10 s", last);
-        };
+        return condition -> browser.waitFor(WAIT, "condition", condition);
     }
 
     private String cellState(String module, String node) {
-        return driver.findElement(By.id("cell-" + module + "-" + node)).getAttribute("data-state");
+        return browser.cellState(module, node);
     }
 
     private void screenshot(String name) throws Exception {
-        File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
-        Files.copy(shot.toPath(), ARTIFACTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        browser.screenshot(name);
     }
 
     @Test
