@@ -1,7 +1,6 @@
 package io.steadfast.node.demo;
 
 import io.steadfast.lab.Lab;
-import io.steadfast.lab.LabNode;
 import io.steadfast.lab.LabProcess;
 import io.steadfast.lab.LabSpec;
 import io.steadfast.console.PasswordHash;
@@ -10,7 +9,6 @@ import io.steadfast.console.UsersFile;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -71,7 +69,9 @@ public final class Demo {
             step(3, "waiting for the cluster to form");
             waitForCluster(cluster);
             step(4, "publishing node1's console on 127.0.0.1:" + LabCluster.CONSOLE_PORT);
-            long forwarder = forward(lab.node(1));
+            // the console listens inside node1's namespace: relayed to 127.0.0.1 here (only a listening socket)
+            long forwarder = cluster.relayConsole("node1", "127.0.0.1", LabCluster.CONSOLE_PORT,
+                    dir.resolve("forwarder.log")).pid();
             JsonArray pids = new JsonArray();
             cluster.agents().values().forEach(p -> pids.add(p.pid()));
             Files.writeString(dir.resolve("demo.json"), new JsonObject().put("prefix", PREFIX).put("agents", pids)
@@ -148,23 +148,6 @@ public final class Demo {
             out.printf("        %-6s %-12s %s%n", node.getString("name"), node.getString("addr"),
                     node.getBoolean("up") ? "up (" + node.getJsonArray("services").size() + " services)" : "down");
         }
-    }
-
-    /**
-     * The console listens inside node1's namespace; a socat in this namespace relays 127.0.0.1:9400 to it, each
-     * connection entering the namespace through {@code ip netns exec}. Nothing is changed in this namespace's
-     * network configuration: it is only a listening socket on loopback.
-     */
-    private long forward(LabNode node1) throws IOException {
-        // socat splits its address on ':' — the inner ones are escaped
-        String target = "ip netns exec " + node1.namespace() + " socat STDIO TCP\\:" + node1.addr() + "\\:"
-                + LabCluster.CONSOLE_PORT;
-        ProcessBuilder pb = new ProcessBuilder("setsid", "socat",
-                "TCP-LISTEN:" + LabCluster.CONSOLE_PORT + ",bind=127.0.0.1,fork,reuseaddr", "EXEC:" + target)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("forwarder.log").toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        return pb.start().pid();
     }
 
     private void printAccess() {

@@ -192,6 +192,32 @@ public final class LabCluster {
         return agents.values().stream().filter(p -> !p.isAlive()).findFirst();
     }
 
+    /**
+     * Publishes the console of {@code node} on {@code bind:port} of the calling namespace (the machine's own, for a
+     * browser there): a socat listening here enters the node's namespace for each connection ({@code ip netns exec
+     * … socat STDIO TCP:addr:9400}). Nothing in this namespace's network configuration changes: it is only a
+     * listening socket. The relay runs in its own session ({@code setsid}) so that the demo can leave it behind;
+     * stop it with {@link #stopRelay(Process)}. Its messages go to {@code log}.
+     */
+    public Process relayConsole(String node, String bind, int port, Path log) throws IOException {
+        LabNode n = lab.node(node);
+        // socat splits its address on ':' — the inner ones are escaped
+        String target = "ip netns exec " + n.namespace() + " socat STDIO TCP\\:" + n.addr() + "\\:" + CONSOLE_PORT;
+        ProcessBuilder pb = new ProcessBuilder("setsid", "socat",
+                "TCP-LISTEN:" + port + ",bind=" + bind + ",fork,reuseaddr", "EXEC:" + target)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        return pb.start();
+    }
+
+    /** Kills a {@link #relayConsole} relay and the connections it forked (by their PIDs), and waits for it. */
+    public static void stopRelay(Process relay) throws InterruptedException {
+        relay.descendants().forEach(ProcessHandle::destroyForcibly);
+        relay.destroyForcibly();
+        relay.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     /** GET a console path on {@code node} from inside its namespace; empty when it does not answer 2xx. */
     public Optional<JsonObject> console(String node, String path) {
         LabNode n = lab.node(node);
