@@ -26,9 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * VIP. A kill -9 of the primary's JVM and a SIGSTOP of it both leave the client served by the other node; the
  * returned node becomes SECOND with the VIP on one node only; an operator's swap moves the service.
  */
-class MirrorFailoverIT {
-    static final String VIP = "198.18.0.60";
-    static final int PORT = 8080;
+public class MirrorFailoverIT {
+    public static final String VIP = "198.18.0.60";
+    public static final int PORT = 8080;
     static final Duration SETTLE = Duration.ofSeconds(180); // agents took 46 s to start at load 50 (shared machine)
     static final Duration SERVE = Duration.ofSeconds(60);
 
@@ -295,7 +295,7 @@ class MirrorFailoverIT {
     }
 
     /** Waits until {@code primary} (null: either node) is PRIM/READY and the other SECOND/READY; returns it. */
-    static String awaitRoles(LabCluster cluster, String primary) throws InterruptedException {
+    public static String awaitRoles(LabCluster cluster, String primary) throws InterruptedException {
         List<String> seen = new ArrayList<>();
         Optional<String> prim = LabTesting.await(SETTLE, Duration.ofMillis(250), () -> {
             failOnDeadAgent(cluster);
@@ -335,7 +335,7 @@ class MirrorFailoverIT {
     }
 
     /** Bounded polling of the client: the VIP answers with {@code who}. */
-    static void awaitAnswer(Lab lab, String who) throws InterruptedException {
+    public static void awaitAnswer(Lab lab, String who) throws InterruptedException {
         List<String> last = new ArrayList<>();
         Optional<String> got = LabTesting.await(SERVE, Duration.ofMillis(100), () -> {
             ExecResult r = lab.client(1).exec(Duration.ofSeconds(5), "curl", "-s", "-m", "1",
