@@ -47,17 +47,26 @@ public final class ClusterBootstrap {
 
     public static Future<Vertx> start(ClusterSettings settings, VertxOptions base) {
         HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(settings));
+        VertxOptions options = vertxOptions(settings, base);
+        LOG.info("joining cluster {} as {} on {} (hazelcast {}, event bus {}{})", settings.clusterName(),
+                settings.nodeName(), settings.bindAddress(), settings.hazelcastPort(), settings.eventBusPort(),
+                settings.tls().isPresent() ? ", mutual TLS" : "");
+        return Vertx.builder().with(options).withClusterManager(manager).buildClustered();
+    }
+
+    /** {@code base} (not changed) with the event bus bound to the node's address and port, TLS if configured. */
+    static VertxOptions vertxOptions(ClusterSettings settings, VertxOptions base) {
         VertxOptions options = new VertxOptions(base);
+        // the copy constructor turns a subclass of MetricsOptions (MicrometerMetricsOptions: Prometheus backend, JVM
+        // metrics) into a plain MetricsOptions {enabled}: Vert.x's own metrics then never reached /metrics
+        options.setMetricsOptions(base.getMetricsOptions());
         EventBusOptions bus = options.getEventBusOptions()
                 .setHost(settings.bindAddress())
                 .setPort(settings.eventBusPort())
                 .setClusterPublicHost(settings.bindAddress())
                 .setClusterPublicPort(settings.eventBusPort());
         settings.tls().ifPresent(tls -> mutualTls(bus, tls));
-        LOG.info("joining cluster {} as {} on {} (hazelcast {}, event bus {}{})", settings.clusterName(),
-                settings.nodeName(), settings.bindAddress(), settings.hazelcastPort(), settings.eventBusPort(),
-                settings.tls().isPresent() ? ", mutual TLS" : "");
-        return Vertx.builder().with(options).withClusterManager(manager).buildClustered();
+        return options;
     }
 
     static Config hazelcastConfig(ClusterSettings settings) {

@@ -5,6 +5,8 @@ import io.steadfast.api.ServiceName;
 import io.steadfast.config.ConfigLoader;
 import io.steadfast.config.SteadfastConfig;
 import io.steadfast.config.TestConfigs;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.metrics.MetricsOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,5 +58,22 @@ class ClusterSettingsTest {
         assertThat(hz.getNetworkConfig().isPortAutoIncrement()).isFalse();
         assertThat(hz.getProperty("hazelcast.max.no.heartbeat.seconds")).isEqualTo("3");
         assertThat(hz.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
+    }
+
+    /** A MetricsOptions subclass (as MicrometerMetricsOptions is) survives: the metrics factory needs its settings. */
+    @Test
+    void vertxOptionsKeepTheCallersMetricsOptionsAndBindTheBusToTheNode() throws Exception {
+        ClusterSettings s = ClusterSettings.of(config(), "node2", Optional.empty());
+        class BackendOptions extends MetricsOptions {
+        }
+        BackendOptions metrics = new BackendOptions();
+        metrics.setEnabled(true);
+        VertxOptions base = new VertxOptions().setMetricsOptions(metrics);
+        VertxOptions options = ClusterBootstrap.vertxOptions(s, base);
+        assertThat(options.getMetricsOptions()).isSameAs(metrics);
+        assertThat(options.getEventBusOptions().getHost()).isEqualTo(s.bindAddress());
+        assertThat(options.getEventBusOptions().getPort()).isEqualTo(s.eventBusPort());
+        assertThat(base.getEventBusOptions().getPort()).as("the caller's options are not changed")
+                .isNotEqualTo(s.eventBusPort());
     }
 }
