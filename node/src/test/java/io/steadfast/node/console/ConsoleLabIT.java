@@ -324,8 +324,11 @@ class ConsoleLabIT {
         Http.Reply viaRelay = new Http(url).get("/metrics");
         assertThat(viaRelay.status()).isEqualTo(200);
         assertThat(viaRelay.raw().headers().firstValue("content-type").orElse("")).startsWith("text/plain");
-        // node1's console has served requests by now (its health through the relay): Vert.x's own metrics are there
-        assertThat(PrometheusText.parse(viaRelay.body()).keySet()).anyMatch(k -> k.startsWith("vertx_http_server_"));
+        // node1's console has served requests by now (its health through the relay): Vert.x's HTTP server metrics
+        // and the JVM's are there (the agent creates its Vert.x with the console's metrics options)
+        Map<String, Double> node1 = PrometheusText.parse(viaRelay.body());
+        assertThat(node1.keySet()).anyMatch(k -> k.startsWith("vertx_http_server_"))
+                .anyMatch(k -> k.startsWith("jvm_memory_used_bytes"));
         for (String agent : NODES) {
             ExecResult r = lab.node(agent).exec(Duration.ofSeconds(30), "curl", "-sf", "--max-time", "25",
                     "http://127.0.0.1:" + LabCluster.CONSOLE_PORT + "/metrics");
