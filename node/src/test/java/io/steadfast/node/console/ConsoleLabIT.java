@@ -74,12 +74,15 @@ class ConsoleLabIT {
         home = LabTesting.home();
         dir = LabTesting.workDir("console-lab");
         String app = home.resolve("examples/app").toString();
+        // This class tests the console and the CLI, not failure detection (MirrorFailoverIT does): a heartbeat
+        // timeout well above the default 800 ms, since at load 25 on this shared machine an agent stalled 1.7 s and
+        // its peer took over between two checks of a test.
         String modules = """
                 modules:
                   - name: %5$s
                     type: mirror
                     nodes: [node1, node2]
-                    heartbeat: { lans: [lan1, lan2], port: 8888 }
+                    heartbeat: { pulse: 250ms, timeout: 5s, lans: [lan1, lan2], port: 8888 }
                     vip: { addr: %2$s/16, interface: eth0 }
                     service: { defaultprim: node1 }
                     scripts:
