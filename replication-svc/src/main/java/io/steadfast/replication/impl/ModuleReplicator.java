@@ -481,11 +481,12 @@ public final class ModuleReplicator implements AutoCloseable {
      * An fsync: queued to the peer first (in order, acknowledged after the peer's own fsync), then the local fsync
      * runs outside the order lock, in parallel with the peer's, so other writers are not held behind the disk.
      */
-    public int fsync(int dir, String rel, Local local, int erofs) throws IOException {
+    public int fsync(int dir, String rel, boolean datasync, Local local, int erofs) throws IOException {
         if (!mode.source()) {
             return -erofs;
         }
-        Op op = new Op(OpCode.FSYNC, rel, "", 0, 0, dir, null);
+        // the peer does what the application asked: fdatasync skips the commit of a time-only inode change
+        Op op = new Op(OpCode.FSYNC, rel, "", datasync ? 1 : 0, 0, dir, null);
         CompletableFuture<Reply> f = null;
         ReplicaClient c = null;
         order.lock();

@@ -461,7 +461,7 @@ public final class ReplicatedFs implements FuseOperations {
         String rel = h == null ? SafePaths.fromFuse(path) : current(path, h);
         // an fsync is an fsync on both sides (the peer acknowledges FSYNC only after its own)
         try {
-            return repl.fsync(dir, rel, () -> {
+            return repl.fsync(dir, rel, datasync != 0, () -> {
                 if (h != null) {
                     h.ch.force(datasync == 0);
                 }

@@ -58,7 +58,7 @@ public final class Wire {
      * One operation. Field meaning by opcode: WRITE a=offset b=mtime after it (0 = leave) data=bytes; TRUNCATE a=size b=mtime (0 = leave); CREATE/MKDIR/CHMOD a=mode;
      * CHOWN a=uid b=gid; UTIMENS a=atime b=mtime (nanoseconds since the epoch, -1 = leave); RENAME path2=target;
      * SYMLINK path2=link target (stored as is, never followed); SETXATTR path2=name data=value;
-     * REMOVEXATTR path2=name; CHECKSUMS a=first block b=block count (-1 = to the end);
+     * REMOVEXATTR path2=name; FSYNC a=1 for a data-only sync (fdatasync), path "" = every file written; CHECKSUMS a=first block b=block count (-1 = to the end);
      * RESYNC_BEGIN path=base generation, a=1 when full; RESYNC_END path=generation now held.
      */
     public record Op(OpCode code, String path, String path2, long a, long b, long c, byte[] data) {
