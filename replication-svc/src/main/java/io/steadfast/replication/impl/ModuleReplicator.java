@@ -371,7 +371,8 @@ public final class ModuleReplicator implements AutoCloseable {
                 return;
             }
             fullsyncRequested = false;
-            Resync r = new Resync(this, c, record.snapshot(), !fromRecord, record.base());
+            // the peer still marked up to date at our base has received nothing of this record's resync yet
+            Resync r = new Resync(this, c, record.snapshot(), !fromRecord, !peerState.upToDate(), record.base());
             resync = r;
             transition(Mode.RESYNCING, "peer " + peerName + " connected; " + (fromRecord
                     ? "resync from the change record" : "full resync by block checksums"));

@@ -124,11 +124,13 @@ public final class ReplicationBench {
             line(String.format("resync (%s): %.2f s from connection to up to date, sent %s bytes;"
                     + " rsync -a --delete of the same trees: %.2f s; ratio %.2f (target <= 0.5)", how(n1), resyncS,
                     bytes(st), rsyncS, resyncS / rsyncS));
+            phases(run.resolve("node1.log"));
             n1.events.clear();
             n1.cmd("promote " + n2.listen + " G1 full");
             st = n1.awaitStatus(s -> s.getBoolean("upToDate"), Duration.ofMinutes(10));
             line(String.format("forced full comparison (fullsync: listings + SHA-256 of every 64 KiB block on both"
                     + " sides): %.2f s, sent %s bytes", resyncSeconds(n1), bytes(st)));
+            phases(run.resolve("node1.log"));
             line("load average at end: " + Files.readString(Path.of("/proc/loadavg")).trim());
             List<String> diff = Trees.diff(n1.own, n2.own);
             line("trees equal after resync: " + diff.isEmpty() + (diff.isEmpty() ? "" : " " + diff.subList(0,
@@ -170,6 +172,17 @@ public final class ReplicationBench {
             }
         }
         return (end - start) / 1e9;
+    }
+
+    private static int phaseLines;
+
+    /** The primary's own account of the last resync's phases (new lines of its log). */
+    static void phases(Path log) throws IOException {
+        List<String> all = Files.readAllLines(log).stream().filter(l -> l.contains("resync of")).toList();
+        for (String l : all.subList(Math.min(phaseLines, all.size()), all.size())) {
+            line("  primary log: " + l.substring(l.indexOf("resync of")));
+        }
+        phaseLines = all.size();
     }
 
     static String how(TestNode n) {
