@@ -171,10 +171,12 @@ public final class ReplicaServer implements AutoCloseable {
                         lossyMarked = true;
                     }
                     budget.acquire(Math.min(op.op().weight(), QUEUE_BYTES));
-                    queue.put(op);
                     if (receipt) {
+                        // received (this thread queues it next, whatever happens to the socket): the ack leaves
+                        // before the applier thread is woken, which on a busy CPU could otherwise run first
                         reply(new Reply(op.seq(), 0, "", new byte[0]));
                     }
+                    queue.put(op);
                 }
             } catch (FrameException | PathRefused e) {
                 refused.incrementAndGet();
