@@ -235,6 +235,15 @@ public final class ReplicaServer implements AutoCloseable {
                     } catch (IOException | RuntimeException e) {
                         failed.incrementAndGet();
                         String msg = op.op().code() + " " + op.op().path() + ": " + e;
+                        if (op.op().code() == OpCode.RESYNC_BEGIN || op.op().code() == OpCode.RESYNC_END) {
+                            // the copy's state could not be recorded: apply nothing after it (the primary sends
+                            // a resync's ops without waiting for RESYNC_BEGIN's answer)
+                            log.warn("applying {} failed, session ended", msg);
+                            reply(new Reply(op.seq(), 5, msg, new byte[0]));
+                            closeQuietly(socket);
+                            clean = false;
+                            break;
+                        }
                         if (receipt) {
                             clean = false;
                             log.warn("applying {} failed after it was acknowledged on receipt", msg);

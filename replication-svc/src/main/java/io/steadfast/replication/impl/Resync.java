@@ -58,7 +58,17 @@ final class Resync {
         }
     }
 
-    private record Task(int dir, String rel, BitSet blocks, boolean all, boolean compare, TreeOps.Entry remote) {
+    /**
+     * A file to copy: all its blocks or some; {@code remote} its entry on the peer when listed. A file taken from
+     * the record ({@code fromRecord}) changed by writes only: its size follows the blocks, its mode and owner did
+     * not change (those are recorded by name), and its time travels with each block, so it needs no closing ops
+     * (unless its blocks are compared: then maybe none is sent).
+     */
+    private record Task(int dir, String rel, BitSet blocks, boolean all, boolean compare, TreeOps.Entry remote,
+                        boolean fromRecord) {
+        Task(int dir, String rel, BitSet blocks, boolean all, boolean compare, TreeOps.Entry remote) {
+            this(dir, rel, blocks, all, compare, remote, false);
+        }
     }
 
     /** One run of blocks of a task (with the peer's checksums on the way), or the task's closing metadata. */
@@ -128,7 +138,9 @@ final class Resync {
 
     void run() throws IOException {
         started = System.nanoTime();
-        check(c.call(new Op(OpCode.RESYNC_BEGIN, full ? "" : base, "", full ? 1 : 0, 0, 0, null), Ack.APPLIED));
+        // not waited for: the peer applies it before anything that follows, and ends the session if it fails
+        CompletableFuture<Reply> begin = c.send(new Op(OpCode.RESYNC_BEGIN, full ? "" : base, "", full ? 1 : 0, 0,
+                0, null), Ack.APPLIED);
         long begun = System.nanoTime();
         List<Task> tasks = new ArrayList<>();
         Scope scope = null;
@@ -137,7 +149,7 @@ final class Resync {
                 Key k = z.getKey();
                 if (!dirty.names().contains(k) && !underWhole(k)) {
                     direct.add(k);
-                    tasks.add(new Task(k.dir(), k.path(), z.getValue(), false, resumed, null));
+                    tasks.add(new Task(k.dir(), k.path(), z.getValue(), false, resumed, null, true));
                 }
             }
             scope = Scope.of(Set.of(), dirty.whole(), dirty.names());
@@ -149,9 +161,8 @@ final class Resync {
         }
         bytesTotal = tasks.stream().mapToLong(this::weight).sum();
         long walked = System.nanoTime();
-        log.info("resync of {}: begun in {} ms; {} files from the record, walked in {} ms; {} files to copy or"
-                        + " compare ({} bytes)", owner.settings().module(), ms(started, begun), direct.size(),
-                ms(begun, walked), tasks.size(), bytesTotal);
+        log.info("resync of {}: {} files from the record, walked in {} ms; {} files to copy or compare ({} bytes)",
+                owner.settings().module(), direct.size(), ms(begun, walked), tasks.size(), bytesTotal);
         phase = "copying";
         report(true);
         copyAll(tasks);
@@ -172,6 +183,7 @@ final class Resync {
         copyAll(more);
         drain(0);
         long rechecked = System.nanoTime();
+        check(c.await(begin));
         String gen = owner.generationForResync();
         check(c.call(new Op(OpCode.RESYNC_END, gen, "", 0, 0, 0, null), Ack.APPLIED));
         phase = "done";
@@ -397,7 +409,9 @@ final class Resync {
                     step(window.poll(), gone);
                 }
             }
-            window.add(new Step(t, file, 0, -1, null));
+            if (!t.fromRecord() || t.compare()) { // compared, maybe no block is sent: no time with it either
+                window.add(new Step(t, file, 0, -1, null));
+            }
         }
         while (!window.isEmpty()) {
             step(window.poll(), gone);
@@ -437,7 +451,7 @@ final class Resync {
             while (j < s.count() && j - i < CHUNK_BLOCKS && !same(t, mine, theirs, j)) {
                 j++;
             }
-            sendBlocks(t.dir(), t.rel(), s.file(), s.first() + i, j - i);
+            sendBlocks(t, s.file(), s.first() + i, j - i);
             i = j;
         }
         bytesDone += (long) s.count() * TreeOps.BLOCK;
@@ -475,8 +489,13 @@ final class Resync {
         });
     }
 
-    /** Blocks [first, first+count) (at most {@link #CHUNK_BLOCKS}) in one WRITE, read and queued under the lock. */
-    private void sendBlocks(int dir, String rel, Path file, long first, int count) throws IOException {
+    /**
+     * Blocks [first, first+count) (at most {@link #CHUNK_BLOCKS}) in one WRITE, read and queued under the lock;
+     * for a file from the record the WRITE carries the file's time too.
+     */
+    private void sendBlocks(Task t, Path file, long first, int count) throws IOException {
+        int dir = t.dir();
+        String rel = t.rel();
         owner.ordered(() -> {
             if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
                 return null; // removed or replaced meanwhile: that change was replicated
@@ -493,7 +512,9 @@ final class Resync {
                 }
                 byte[] data = buf.position() == buf.capacity() ? buf.array()
                         : java.util.Arrays.copyOf(buf.array(), buf.position());
-                queue(new Op(OpCode.WRITE, rel, "", pos, 0, dir, data));
+                long mtime = t.fromRecord()
+                        ? Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).to(TimeUnit.NANOSECONDS) : 0;
+                queue(new Op(OpCode.WRITE, rel, "", pos, mtime, dir, data));
                 bytesSent.addAndGet(data.length);
             } catch (NoSuchFileException e) {
                 // removed meanwhile: the removal was replicated
