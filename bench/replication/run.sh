@@ -1,6 +1,7 @@
 #!/bin/sh
 # Replicated mount vs local disk, side by side in one run. Needs root (FUSE, mount namespaces), JDK 25,
 # fuse3 libfuse3-3 rsync. Usage: bench/replication/run.sh [tree MiB, default 2048] [SECOND|NONE]
+# [measures, default seq,lat,small,resync]
 set -eu
 cd "$(dirname "$0")/../.."
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
@@ -10,4 +11,4 @@ mvn -q -o -pl replication-svc -am test-compile dependency:build-classpath \
     -Dmdep.outputFile="$ROOT/replication-svc/target/bench.cp" -Dmdep.includeScope=test
 CP="$ROOT/replication-svc/target/classes:$ROOT/replication-svc/target/test-classes:$(cat "$ROOT/replication-svc/target/bench.cp")"
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$CP" \
-    io.steadfast.replication.impl.ReplicationBench bench/replication "${1:-2048}" "${2:-SECOND}"
+    io.steadfast.replication.impl.ReplicationBench bench/replication "${1:-2048}" "${2:-SECOND}" "${3:-seq,lat,small,resync}"

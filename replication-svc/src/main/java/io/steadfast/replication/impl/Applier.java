@@ -25,9 +25,15 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,6 +47,9 @@ import java.util.concurrent.TimeUnit;
 public final class Applier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Applier.class);
     private static final int MAX_OPEN = 64;
+    /** Written files kept open for the fsync at the end of a resync; more than this are synced early. */
+    private static final int MAX_UNSYNCED = 512;
+    private static final int SYNC_THREADS = 8;
 
     public static final class ApplyException extends IOException {
         public ApplyException(String message) {
@@ -55,6 +64,16 @@ public final class Applier implements AutoCloseable {
     private Path root;
     /** Channels kept open between writes; cleared by every namespace change so a cached path never lies. */
     private final Map<String, FileChannel> open = new LinkedHashMap<>(16, 0.75f, true);
+    /**
+     * Channels written since their last fsync (open ones and retired ones). While a resync is incomplete, a
+     * written channel leaving the cache stays open here: RESYNC_END must fsync every file the resync wrote, not
+     * only those still cached, before it declares the copy up to date. An fsync works on the inode, so a later
+     * rename of the file does not matter.
+     */
+    private final Set<FileChannel> dirty = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private final List<FileChannel> retired = new ArrayList<>();
+    /** Files fsynced by the last {@link #syncAll} (for tests). */
+    private volatile int lastSynced;
 
     public Applier(List<Path> roots, Path stateFile) {
         this.roots = List.copyOf(roots);
@@ -99,6 +118,7 @@ public final class Applier implements AutoCloseable {
                 while (b.hasRemaining()) {
                     pos += ch.write(b, pos);
                 }
+                dirty.add(ch);
                 if (op.b() > 0) { // the source's mtime after this write
                     Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                             .setTimes(time(op.b()), null, null);
@@ -107,6 +127,7 @@ public final class Applier implements AutoCloseable {
             case TRUNCATE -> {
                 FileChannel ch = channel(key(op), p);
                 TreeOps.setLength(ch, op.a());
+                dirty.add(ch);
                 if (op.b() > 0) { // the source's mtime after the truncate
                     Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                             .setTimes(time(op.b()), null, null);
@@ -175,10 +196,7 @@ public final class Applier implements AutoCloseable {
                 }
             }
             case UTIMENS -> {
-                FileChannel ch = open.get(key(op));
-                if (ch != null) {
-                    ch.force(false); // pending writes must not bump mtime after we set it
-                }
+                // no flush first: write(2) sets mtime when it returns, the later writeback never touches it
                 Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                         .setTimes(time(op.b()), time(op.a()), null);
             }
@@ -186,11 +204,12 @@ public final class Applier implements AutoCloseable {
             case REMOVEXATTR -> xattrs(p).delete(userName(op.path2()));
             case FSYNC -> {
                 if (op.path().isEmpty()) {
-                    for (FileChannel ch : open.values()) {
-                        ch.force(true);
-                    }
+                    syncAll();
                 } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    channel(key(op), p).force(true);
+                    // a = 1: fdatasync, as the application asked (the time we set needs no journal commit)
+                    FileChannel ch = channel(key(op), p);
+                    ch.force(op.a() != 1);
+                    dirty.remove(ch);
                 }
             }
             case STATE -> {
@@ -214,10 +233,7 @@ public final class Applier implements AutoCloseable {
                 if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                     return new byte[0];
                 }
-                FileChannel ch = open.get(key(op));
-                if (ch != null) {
-                    ch.force(false);
-                }
+                // no flush first: reads see the page cache
                 int count = (int) Math.min(op.b() < 0 ? TreeOps.MAX_BLOCKS_PER_REPLY : op.b(),
                         TreeOps.MAX_BLOCKS_PER_REPLY);
                 return TreeOps.checksums(p, Math.max(0, op.a()), count);
@@ -227,9 +243,76 @@ public final class Applier implements AutoCloseable {
         return new byte[0];
     }
 
+    /**
+     * Fsyncs every file written since its last fsync (including those no longer cached), in parallel: the disk
+     * gets the whole batch at once and the journal commits are shared. Then closes the retired channels.
+     */
     public void syncAll() throws IOException {
-        for (FileChannel ch : open.values()) {
-            ch.force(true);
+        List<FileChannel> todo = new ArrayList<>(dirty);
+        try {
+            if (todo.size() == 1) {
+                todo.getFirst().force(true);
+            } else if (!todo.isEmpty()) {
+                forceAll(todo);
+            }
+            dirty.clear();
+            lastSynced = todo.size();
+        } finally {
+            for (FileChannel ch : retired) {
+                closeQuietly(ch);
+            }
+            retired.clear();
+        }
+    }
+
+    int lastSynced() {
+        return lastSynced;
+    }
+
+    private static void forceAll(List<FileChannel> channels) throws IOException {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(SYNC_THREADS, channels.size()),
+                Thread.ofPlatform().daemon().name("repl-fsync").factory());
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (FileChannel ch : channels) {
+                fs.add(pool.submit(() -> {
+                    ch.force(true);
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while syncing");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** A channel leaves the cache: kept for the final fsync while a resync is incomplete, else closed. */
+    private void retire(FileChannel ch) throws IOException {
+        if (dirty.contains(ch) && !state().upToDate()) {
+            retired.add(ch);
+            if (retired.size() > MAX_UNSYNCED) {
+                syncAll(); // bounds the open descriptors
+            }
+        } else {
+            dirty.remove(ch);
+            closeQuietly(ch);
+        }
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            log.debug("close failed", e);
         }
     }
 
@@ -251,7 +334,7 @@ public final class Applier implements AutoCloseable {
             var it = open.entrySet().iterator();
             var eldest = it.next();
             it.remove();
-            eldest.getValue().close();
+            retire(eldest.getValue());
         }
         return ch;
     }
@@ -328,15 +411,12 @@ public final class Applier implements AutoCloseable {
         });
     }
 
-    private void closeAll() {
-        for (FileChannel ch : open.values()) {
-            try {
-                ch.close();
-            } catch (IOException e) {
-                log.debug("close failed", e);
-            }
-        }
+    private void closeAll() throws IOException {
+        List<FileChannel> all = new ArrayList<>(open.values());
         open.clear();
+        for (FileChannel ch : all) {
+            retire(ch);
+        }
     }
 
     /** errno-like status for a failed apply (replied to the primary; it only logs and counts it). */
@@ -358,8 +438,19 @@ public final class Applier implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        syncAll();
-        closeAll();
+        try {
+            syncAll();
+        } finally {
+            for (FileChannel ch : open.values()) {
+                closeQuietly(ch);
+            }
+            open.clear();
+            for (FileChannel ch : retired) {
+                closeQuietly(ch);
+            }
+            retired.clear();
+            dirty.clear();
+        }
     }
 
     public JsonObject describe() {

@@ -371,7 +371,8 @@ public final class ModuleReplicator implements AutoCloseable {
                 return;
             }
             fullsyncRequested = false;
-            Resync r = new Resync(this, c, record.snapshot(), !fromRecord, record.base());
+            // the peer still marked up to date at our base has received nothing of this record's resync yet
+            Resync r = new Resync(this, c, record.snapshot(), !fromRecord, !peerState.upToDate(), record.base());
             resync = r;
             transition(Mode.RESYNCING, "peer " + peerName + " connected; " + (fromRecord
                     ? "resync from the change record" : "full resync by block checksums"));
@@ -481,11 +482,12 @@ public final class ModuleReplicator implements AutoCloseable {
      * An fsync: queued to the peer first (in order, acknowledged after the peer's own fsync), then the local fsync
      * runs outside the order lock, in parallel with the peer's, so other writers are not held behind the disk.
      */
-    public int fsync(int dir, String rel, Local local, int erofs) throws IOException {
+    public int fsync(int dir, String rel, boolean datasync, Local local, int erofs) throws IOException {
         if (!mode.source()) {
             return -erofs;
         }
-        Op op = new Op(OpCode.FSYNC, rel, "", 0, 0, dir, null);
+        // the peer does what the application asked: fdatasync skips the commit of a time-only inode change
+        Op op = new Op(OpCode.FSYNC, rel, "", datasync ? 1 : 0, 0, dir, null);
         CompletableFuture<Reply> f = null;
         ReplicaClient c = null;
         order.lock();

@@ -171,10 +171,12 @@ public final class ReplicaServer implements AutoCloseable {
                         lossyMarked = true;
                     }
                     budget.acquire(Math.min(op.op().weight(), QUEUE_BYTES));
-                    queue.put(op);
                     if (receipt) {
+                        // received (this thread queues it next, whatever happens to the socket): the ack leaves
+                        // before the applier thread is woken, which on a busy CPU could otherwise run first
                         reply(new Reply(op.seq(), 0, "", new byte[0]));
                     }
+                    queue.put(op);
                 }
             } catch (FrameException | PathRefused e) {
                 refused.incrementAndGet();
@@ -233,6 +235,15 @@ public final class ReplicaServer implements AutoCloseable {
                     } catch (IOException | RuntimeException e) {
                         failed.incrementAndGet();
                         String msg = op.op().code() + " " + op.op().path() + ": " + e;
+                        if (op.op().code() == OpCode.RESYNC_BEGIN || op.op().code() == OpCode.RESYNC_END) {
+                            // the copy's state could not be recorded: apply nothing after it (the primary sends
+                            // a resync's ops without waiting for RESYNC_BEGIN's answer)
+                            log.warn("applying {} failed, session ended", msg);
+                            reply(new Reply(op.seq(), 5, msg, new byte[0]));
+                            closeQuietly(socket);
+                            clean = false;
+                            break;
+                        }
                         if (receipt) {
                             clean = false;
                             log.warn("applying {} failed after it was acknowledged on receipt", msg);

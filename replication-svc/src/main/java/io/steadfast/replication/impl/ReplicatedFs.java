@@ -404,6 +404,8 @@ public final class ReplicatedFs implements FuseOperations {
         int done = 0;
         while (done < n) {
             int chunk = Math.min(n - done, Wire.MAX_DATA);
+            // the local write reads the kernel's (native) buffer itself; the copy on the heap is for the wire
+            ByteBuffer src = buf.slice(buf.position(), chunk);
             byte[] data = new byte[chunk];
             buf.get(data);
             long pos = offset + done;
@@ -412,10 +414,9 @@ public final class ReplicatedFs implements FuseOperations {
             long[] mtime = new long[1];
             // the write carries the file's mtime after it, so the peer's copy gets the same time at once
             int r = mutateWith(Op.write(rel, pos, data), () -> {
-                ByteBuffer b = ByteBuffer.wrap(data);
                 long at = pos;
-                while (b.hasRemaining()) {
-                    at += h.ch.write(b, at);
+                while (src.hasRemaining()) {
+                    at += h.ch.write(src, at);
                 }
                 mtime[0] = Files.getLastModifiedTime(rel.isEmpty() ? root : root.resolve(rel),
                         LinkOption.NOFOLLOW_LINKS).to(TimeUnit.NANOSECONDS);
@@ -461,7 +462,7 @@ public final class ReplicatedFs implements FuseOperations {
         String rel = h == null ? SafePaths.fromFuse(path) : current(path, h);
         // an fsync is an fsync on both sides (the peer acknowledges FSYNC only after its own)
         try {
-            return repl.fsync(dir, rel, () -> {
+            return repl.fsync(dir, rel, datasync != 0, () -> {
                 if (h != null) {
                     h.ch.force(datasync == 0);
                 }

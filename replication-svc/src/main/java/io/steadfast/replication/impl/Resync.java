@@ -31,13 +31,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * Online resynchronisation of the peer while the application keeps writing. The application's own writes are
  * replicated synchronously all along (and recorded, in case this is interrupted); this pass brings the rest over:
  * <ol>
- * <li>walk both trees (listings): delete what the peer has in excess, create missing directories and links;</li>
- * <li>for each file to look at — every file when {@code full}, else the record's dirty zones plus files missing
- * or of another size on the peer — compare block checksums and send only the blocks that differ, then its size
- * and metadata;</li>
+ * <li>from the record, files changed only by writes (zones, no other change): the peer held our base, so those
+ * zones are the only difference — they are read and streamed straight away, no walk, no listing;</li>
+ * <li>walk both trees where needed (everything when {@code full}, else only around entries the record names or
+ * holds whole): delete what the peer has in excess, create missing directories and links, and for each file to
+ * look at compare block checksums and send only the blocks that differ, then its size and metadata;</li>
  * <li>a second, quick walk catches what raced the first (ops the peer refused because their file was not there
- * yet), then RESYNC_END marks the peer up to date with our generation.</li>
+ * yet), then RESYNC_END: the peer fsyncs every file it wrote (in parallel) and marks itself up to date with our
+ * generation.</li>
  * </ol>
+ * Copying is pipelined: checksum requests go out ahead of the comparison (a window of runs), blocks leave in
+ * writes of up to {@link Wire#MAX_DATA} without waiting for each other; only the end waits for the peer.
+ * Zones from the record are compared by checksum only when the peer is in the middle of an earlier, interrupted
+ * resync of the same record ({@code resumed}): that keeps a resumed copy from resending what arrived, while a
+ * first attempt does not pay a comparison for blocks the record says differ.
  * Every read of local state and the queueing of its copy happen under the replicator's order lock, so the copy
  * and the application's writes reach the peer in the order they happened here. Interrupted, it leaves the record
  * in place and the peer marked not up to date; the next run compares checksums again, so blocks already copied
@@ -51,19 +58,43 @@ final class Resync {
         }
     }
 
-    private record Task(int dir, String rel, BitSet blocks, boolean all, boolean compare, TreeOps.Entry remote) {
+    /**
+     * A file to copy: all its blocks or some; {@code remote} its entry on the peer when listed. A file taken from
+     * the record ({@code fromRecord}) changed by writes only: its size follows the blocks, its mode and owner did
+     * not change (those are recorded by name), and its time travels with each block, so it needs no closing ops
+     * (unless its blocks are compared: then maybe none is sent).
+     */
+    private record Task(int dir, String rel, BitSet blocks, boolean all, boolean compare, TreeOps.Entry remote,
+                        boolean fromRecord) {
+        Task(int dir, String rel, BitSet blocks, boolean all, boolean compare, TreeOps.Entry remote) {
+            this(dir, rel, blocks, all, compare, remote, false);
+        }
+    }
+
+    /** One run of blocks of a task (with the peer's checksums on the way), or the task's closing metadata. */
+    private record Step(Task task, Path file, long first, int count, CompletableFuture<Reply> theirs) {
+        boolean last() {
+            return count < 0;
+        }
     }
 
     private static final int MAX_OUTSTANDING = 256;
+    /** Runs whose checksums are requested ahead of the comparison. */
+    private static final int WINDOW = 16;
+    /** Blocks per WRITE: one maximal frame. */
+    private static final int CHUNK_BLOCKS = Wire.MAX_DATA / TreeOps.BLOCK;
 
     private final ModuleReplicator owner;
     private final ReplicaClient c;
     private final RemoteTree remote;
     private final ChangeRecord.Dirty dirty;
     private final boolean full;
+    private final boolean resumed;
     private final String base;
     private final List<Path> roots;
     private final Set<Key> recheck = ConcurrentHashMap.newKeySet();
+    /** Files taken straight from the record (not looked at again by the walk). */
+    private final Set<Key> direct = new java.util.HashSet<>();
     private final Deque<CompletableFuture<Reply>> outstanding = new ArrayDeque<>();
     private final AtomicLong bytesSent = new AtomicLong();
     private volatile boolean cancelled;
@@ -73,12 +104,18 @@ final class Resync {
     private long lastReport;
     private String phase = "scanning";
 
-    Resync(ModuleReplicator owner, ReplicaClient c, ChangeRecord.Dirty dirty, boolean full, String base) {
+    /**
+     * @param resumed the peer already received part of a resync of this record (its copy is marked not up to
+     *                date): recorded zones are then compared before they are sent
+     */
+    Resync(ModuleReplicator owner, ReplicaClient c, ChangeRecord.Dirty dirty, boolean full, boolean resumed,
+           String base) {
         this.owner = owner;
         this.c = c;
         this.remote = new RemoteTree(c);
         this.dirty = dirty;
         this.full = full;
+        this.resumed = resumed;
         this.base = base;
         this.roots = owner.settings().backings();
     }
@@ -101,23 +138,36 @@ final class Resync {
 
     void run() throws IOException {
         started = System.nanoTime();
-        check(c.call(new Op(OpCode.RESYNC_BEGIN, full ? "" : base, "", full ? 1 : 0, 0, 0, null), Ack.APPLIED));
+        // not waited for: the peer applies it before anything that follows, and ends the session if it fails
+        CompletableFuture<Reply> begin = c.send(new Op(OpCode.RESYNC_BEGIN, full ? "" : base, "", full ? 1 : 0, 0,
+                0, null), Ack.APPLIED);
+        long begun = System.nanoTime();
         List<Task> tasks = new ArrayList<>();
-        Scope scope = full ? null : Scope.of(dirty.zones().keySet(), dirty.whole(), dirty.names());
+        Scope scope = null;
+        if (!full) {
+            for (Map.Entry<Key, BitSet> z : dirty.zones().entrySet()) {
+                Key k = z.getKey();
+                if (!dirty.names().contains(k) && !underWhole(k)) {
+                    direct.add(k);
+                    tasks.add(new Task(k.dir(), k.path(), z.getValue(), false, resumed, null, true));
+                }
+            }
+            scope = Scope.of(Set.of(), dirty.whole(), dirty.names());
+        }
         for (int i = 0; i < roots.size(); i++) {
             if (scope == null || scope.enters(i, "")) {
                 walk(i, "", tasks, false, scope);
             }
         }
         bytesTotal = tasks.stream().mapToLong(this::weight).sum();
-        log.info("resync of {}: walked both trees in {} ms, {} files to compare ({} bytes)",
-                owner.settings().module(), (System.nanoTime() - started) / 1_000_000, tasks.size(), bytesTotal);
+        long walked = System.nanoTime();
+        log.info("resync of {}: {} files from the record, walked in {} ms; {} files to copy or compare ({} bytes)",
+                owner.settings().module(), direct.size(), ms(begun, walked), tasks.size(), bytesTotal);
         phase = "copying";
         report(true);
-        for (Task t : tasks) {
-            copy(t);
-        }
+        copyAll(tasks);
         drain(0);
+        long copied = System.nanoTime();
         // second pass, over what the peer refused during the first (ops that raced the copy) only
         phase = "finishing";
         List<Task> more = new ArrayList<>();
@@ -130,18 +180,34 @@ final class Resync {
             }
         }
         bytesTotal += more.stream().mapToLong(this::weight).sum();
-        for (Task t : more) {
-            copy(t);
-        }
+        copyAll(more);
         drain(0);
-        log.info("resync of {}: copied in {} ms, {} bytes sent", owner.settings().module(),
-                (System.nanoTime() - started) / 1_000_000, bytesSent.get());
+        long rechecked = System.nanoTime();
+        check(c.await(begin));
         String gen = owner.generationForResync();
         check(c.call(new Op(OpCode.RESYNC_END, gen, "", 0, 0, 0, null), Ack.APPLIED));
         phase = "done";
-        log.info("resync of {}: peer marked up to date after {} ms", owner.settings().module(),
-                (System.nanoTime() - started) / 1_000_000);
+        log.info("resync of {}: peer up to date after {} ms (copy {} ms, {} bytes sent; second pass {} ms, {} files;"
+                        + " peer fsync and mark {} ms)", owner.settings().module(), ms(started, System.nanoTime()),
+                ms(walked, copied), bytesSent.get(), ms(copied, rechecked), more.size(),
+                ms(rechecked, System.nanoTime()));
         report(true);
+    }
+
+    private static long ms(long from, long to) {
+        return (to - from) / 1_000_000;
+    }
+
+    /** A path at or under one the record holds whole (the walk compares it in full). */
+    private boolean underWhole(Key k) {
+        for (String p = k.path(); ; p = p.substring(0, Math.max(0, p.lastIndexOf('/')))) {
+            if (dirty.whole().contains(new Key(k.dir(), p))) {
+                return true;
+            }
+            if (p.isEmpty()) {
+                return false;
+            }
+        }
     }
 
     private long weight(Task t) {
@@ -256,7 +322,9 @@ final class Resync {
                 }
                 case 'f' -> {
                     boolean differs = r == null || r.size() != l.size();
-                    if (quick) {
+                    if (!quick && direct.contains(key)) {
+                        // already a task, from the record
+                    } else if (quick) {
                         if (differs || recheck.remove(key)) {
                             tasks.add(new Task(dir, p, null, true, r != null, r));
                         } else {
@@ -313,50 +381,91 @@ final class Resync {
         });
     }
 
-    private void copy(Task t) throws IOException {
+    /**
+     * Copies the tasks' blocks (those that differ, when compared) then their size and metadata, pipelined:
+     * checksum requests run {@link #WINDOW} runs ahead of the comparison, writes are not waited for.
+     */
+    private void copyAll(List<Task> tasks) throws IOException {
+        java.util.ArrayDeque<Step> window = new java.util.ArrayDeque<>();
+        Set<Task> gone = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Task t : tasks) {
+            checkCancelled();
+            Path file = roots.get(t.dir()).resolve(t.rel());
+            long size;
+            try {
+                size = Files.size(file);
+            } catch (NoSuchFileException e) {
+                continue; // removed meanwhile: the removal was replicated
+            }
+            long nblocks = (size + TreeOps.BLOCK - 1) / TreeOps.BLOCK;
+            BitSet blocks = t.all() ? new BitSet() : t.blocks();
+            if (t.all()) {
+                blocks.set(0, (int) nblocks);
+            }
+            for (long[] run : RemoteTree.runs(blocks, nblocks)) {
+                window.add(new Step(t, file, run[0], (int) run[1],
+                        t.compare() ? remote.checksums(t.dir(), t.rel(), run[0], (int) run[1]) : null));
+                while (window.size() > WINDOW) {
+                    step(window.poll(), gone);
+                }
+            }
+            if (!t.fromRecord() || t.compare()) { // compared, maybe no block is sent: no time with it either
+                window.add(new Step(t, file, 0, -1, null));
+            }
+        }
+        while (!window.isEmpty()) {
+            step(window.poll(), gone);
+        }
+    }
+
+    private void step(Step s, Set<Task> gone) throws IOException {
         checkCancelled();
-        Path file = roots.get(t.dir()).resolve(t.rel());
-        long size;
-        try {
-            size = Files.size(file);
-        } catch (NoSuchFileException e) {
+        Task t = s.task();
+        if (gone.contains(t)) {
+            if (s.theirs() != null) {
+                remote.await(s.theirs());
+            }
             return;
         }
-        long nblocks = (size + TreeOps.BLOCK - 1) / TreeOps.BLOCK;
-        BitSet blocks = t.all() ? new BitSet() : t.blocks();
-        if (t.all()) {
-            blocks.set(0, (int) nblocks);
+        if (s.last()) {
+            metadataOf(t, s.file());
+            return;
         }
-        for (long[] run : RemoteTree.runs(blocks, nblocks)) {
-            checkCancelled();
-            byte[] theirs = new byte[0];
-            byte[] mine;
-            if (t.compare()) {
-                var f = remote.checksums(t.dir(), t.rel(), run[0], (int) run[1]);
-                try {
-                    mine = TreeOps.checksums(file, run[0], (int) run[1]);
-                } catch (NoSuchFileException e) {
-                    remote.await(f);
-                    return;
-                }
-                theirs = remote.await(f);
-            } else {
-                mine = new byte[0];
-            }
-            for (int i = 0; i < run[1]; i++) {
-                long block = run[0] + i;
-                boolean same = t.compare() && theirs.length >= (i + 1) * TreeOps.HASH
-                        && mine.length >= (i + 1) * TreeOps.HASH
-                        && java.util.Arrays.equals(mine, i * TreeOps.HASH, (i + 1) * TreeOps.HASH,
-                        theirs, i * TreeOps.HASH, (i + 1) * TreeOps.HASH);
-                if (!same) {
-                    sendBlock(t.dir(), t.rel(), file, block);
-                }
-                bytesDone += TreeOps.BLOCK;
-                report(false);
+        byte[] theirs = new byte[0];
+        byte[] mine = new byte[0];
+        if (t.compare()) {
+            theirs = remote.await(s.theirs());
+            try {
+                mine = TreeOps.checksums(s.file(), s.first(), s.count());
+            } catch (NoSuchFileException e) {
+                gone.add(t);
+                return;
             }
         }
-        // size and metadata last, read under the lock so they are current
+        for (int i = 0; i < s.count(); ) {
+            if (same(t, mine, theirs, i)) {
+                i++;
+                continue;
+            }
+            int j = i + 1;
+            while (j < s.count() && j - i < CHUNK_BLOCKS && !same(t, mine, theirs, j)) {
+                j++;
+            }
+            sendBlocks(t, s.file(), s.first() + i, j - i);
+            i = j;
+        }
+        bytesDone += (long) s.count() * TreeOps.BLOCK;
+        report(false);
+    }
+
+    private static boolean same(Task t, byte[] mine, byte[] theirs, int i) {
+        return t.compare() && theirs.length >= (i + 1) * TreeOps.HASH && mine.length >= (i + 1) * TreeOps.HASH
+                && java.util.Arrays.equals(mine, i * TreeOps.HASH, (i + 1) * TreeOps.HASH,
+                theirs, i * TreeOps.HASH, (i + 1) * TreeOps.HASH);
+    }
+
+    /** Size and metadata last, read under the lock so they are current. */
+    private void metadataOf(Task t, Path file) throws IOException {
         owner.ordered(() -> {
             TreeOps.Entry now;
             try {
@@ -380,21 +489,32 @@ final class Resync {
         });
     }
 
-    private void sendBlock(int dir, String rel, Path file, long block) throws IOException {
+    /**
+     * Blocks [first, first+count) (at most {@link #CHUNK_BLOCKS}) in one WRITE, read and queued under the lock;
+     * for a file from the record the WRITE carries the file's time too.
+     */
+    private void sendBlocks(Task t, Path file, long first, int count) throws IOException {
+        int dir = t.dir();
+        String rel = t.rel();
         owner.ordered(() -> {
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                return null; // removed or replaced meanwhile: that change was replicated
+            }
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                long pos = block * TreeOps.BLOCK;
+                long pos = first * TreeOps.BLOCK;
                 long size = ch.size();
                 if (pos >= size) {
                     return null;
                 }
-                ByteBuffer buf = ByteBuffer.allocate((int) Math.min(TreeOps.BLOCK, size - pos));
+                ByteBuffer buf = ByteBuffer.allocate((int) Math.min((long) count * TreeOps.BLOCK, size - pos));
                 while (buf.hasRemaining() && ch.read(buf, pos + buf.position()) > 0) {
-                    // whole block
+                    // whole run
                 }
                 byte[] data = buf.position() == buf.capacity() ? buf.array()
                         : java.util.Arrays.copyOf(buf.array(), buf.position());
-                queue(new Op(OpCode.WRITE, rel, "", pos, 0, dir, data));
+                long mtime = t.fromRecord()
+                        ? Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).to(TimeUnit.NANOSECONDS) : 0;
+                queue(new Op(OpCode.WRITE, rel, "", pos, mtime, dir, data));
                 bytesSent.addAndGet(data.length);
             } catch (NoSuchFileException e) {
                 // removed meanwhile: the removal was replicated

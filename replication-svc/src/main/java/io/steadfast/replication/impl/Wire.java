@@ -2,7 +2,6 @@ package io.steadfast.replication.impl;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -58,7 +57,7 @@ public final class Wire {
      * One operation. Field meaning by opcode: WRITE a=offset b=mtime after it (0 = leave) data=bytes; TRUNCATE a=size b=mtime (0 = leave); CREATE/MKDIR/CHMOD a=mode;
      * CHOWN a=uid b=gid; UTIMENS a=atime b=mtime (nanoseconds since the epoch, -1 = leave); RENAME path2=target;
      * SYMLINK path2=link target (stored as is, never followed); SETXATTR path2=name data=value;
-     * REMOVEXATTR path2=name; CHECKSUMS a=first block b=block count (-1 = to the end);
+     * REMOVEXATTR path2=name; FSYNC a=1 for a data-only sync (fdatasync), path "" = every file written; CHECKSUMS a=first block b=block count (-1 = to the end);
      * RESYNC_BEGIN path=base generation, a=1 when full; RESYNC_END path=generation now held.
      */
     public record Op(OpCode code, String path, String path2, long a, long b, long c, byte[] data) {
@@ -156,54 +155,116 @@ public final class Wire {
         out.write(r.data());
     }
 
-    /** Reads one frame; any malformation (bounds, unknown type, trailing bytes, bad UTF-8) is a FrameException. */
+    /**
+     * Reads one frame; any malformation (bounds, unknown type, trailing bytes, bad UTF-8) is a FrameException.
+     * An op is parsed from the stream field by field, each read checked against what the frame length leaves, so
+     * its data (up to {@link #MAX_DATA}) is read once, straight into its own array; a reply is read whole first.
+     */
     public static Frame read(DataInputStream in) throws IOException {
-        int len;
-        try {
-            len = in.readInt();
-        } catch (EOFException e) {
-            throw e;
-        }
+        int len = in.readInt();
         if (len < 1 || len > MAX_FRAME) {
             throw new FrameException("frame length out of bounds: " + len);
         }
+        byte type = in.readByte();
+        return switch (type) {
+            case OP -> readOp(new Bounded(in, len - 1));
+            case REPLY -> readReply(in, len - 1);
+            default -> throw new FrameException("unknown frame type " + type);
+        };
+    }
+
+    /** Reads of one frame's body: never past its end (a field that would cross it is a truncated frame). */
+    private static final class Bounded {
+        final DataInputStream in;
+        int left;
+
+        Bounded(DataInputStream in, int left) {
+            this.in = in;
+            this.left = left;
+        }
+
+        void need(int n) throws FrameException {
+            if (n > left) {
+                throw new FrameException("truncated frame");
+            }
+            left -= n;
+        }
+
+        long i64() throws IOException {
+            need(8);
+            return in.readLong();
+        }
+
+        int i32() throws IOException {
+            need(4);
+            return in.readInt();
+        }
+
+        int i8() throws IOException {
+            need(1);
+            return in.readByte();
+        }
+
+        int u16() throws IOException {
+            need(2);
+            return in.readUnsignedShort();
+        }
+
+        byte[] bytes(int n) throws IOException {
+            need(n);
+            byte[] b = new byte[n];
+            in.readFully(b);
+            return b;
+        }
+
+        String str() throws IOException {
+            int n = u16();
+            if (n > MAX_STR) {
+                throw new FrameException("string too long: " + n);
+            }
+            return decode(bytes(n));
+        }
+    }
+
+    private static OpFrame readOp(Bounded b) throws IOException {
+        long seq = b.i64();
+        int ack = b.i8();
+        int code = b.i8();
+        if (ack < 0 || ack >= Ack.values().length) {
+            throw new FrameException("bad ack mode " + ack);
+        }
+        if (code < 0 || code >= OpCode.values().length) {
+            throw new FrameException("bad opcode " + code);
+        }
+        String path = b.str();
+        String path2 = b.str();
+        long a = b.i64();
+        long bb = b.i64();
+        long c = b.i64();
+        int n = b.i32();
+        if (n < 0 || n > MAX_DATA || n > b.left) {
+            throw new FrameException("data length out of bounds: " + n);
+        }
+        byte[] data = b.bytes(n);
+        if (b.left > 0) {
+            throw new FrameException("trailing bytes in frame");
+        }
+        return new OpFrame(seq, Ack.values()[ack], new Op(OpCode.values()[code], path, path2, a, bb, c, data));
+    }
+
+    private static ReplyFrame readReply(DataInputStream in, int len) throws IOException {
         byte[] body = new byte[len];
         in.readFully(body);
         ByteBuffer b = ByteBuffer.wrap(body);
         try {
-            byte type = b.get();
-            Frame f = switch (type) {
-                case OP -> {
-                    long seq = b.getLong();
-                    int ack = b.get();
-                    int code = b.get();
-                    if (ack < 0 || ack >= Ack.values().length) {
-                        throw new FrameException("bad ack mode " + ack);
-                    }
-                    if (code < 0 || code >= OpCode.values().length) {
-                        throw new FrameException("bad opcode " + code);
-                    }
-                    String path = str(b);
-                    String path2 = str(b);
-                    long a = b.getLong();
-                    long bb = b.getLong();
-                    long c = b.getLong();
-                    byte[] data = bytes(b, MAX_DATA);
-                    yield new OpFrame(seq, Ack.values()[ack], new Op(OpCode.values()[code], path, path2, a, bb, c, data));
-                }
-                case REPLY -> {
-                    long seq = b.getLong();
-                    int status = b.getInt();
-                    String msg = str(b);
-                    byte[] data = bytes(b, MAX_FRAME);
-                    yield new ReplyFrame(new Reply(seq, status, msg, data));
-                }
-                default -> throw new FrameException("unknown frame type " + type);
-            };
+            long seq = b.getLong();
+            int status = b.getInt();
+            String msg = str(b);
+            byte[] data = bytes(b, MAX_FRAME);
             if (b.hasRemaining()) {
                 throw new FrameException("trailing bytes in frame");
             }
-            return f;
+            return new ReplyFrame(new Reply(seq, status, msg, data));
         } catch (java.nio.BufferUnderflowException e) {
             throw new FrameException("truncated frame");
         }
@@ -216,6 +277,10 @@ public final class Wire {
         }
         byte[] s = new byte[n];
         b.get(s);
+        return decode(s);
+    }
+
+    private static String decode(byte[] s) throws FrameException {
         try {
             String v = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(s)).toString();

@@ -105,6 +105,48 @@ class ChannelTest {
     }
 
     @Test
+    void smallAndLargeOpsFromManyThreadsLeaveInSubmissionOrder() throws Exception {
+        // small ops may be written by their caller, large ones by the sender thread: the order must not change
+        ReplicaClient c = client(SECRET, "db");
+        int region = 256 * 1024;
+        byte[] expected = new byte[region];
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+            long seed = 100 + t;
+            fs.add(pool.submit(() -> {
+                Random r = new Random(seed);
+                List<CompletableFuture<Reply>> mine = new ArrayList<>();
+                for (int i = 0; i < 150; i++) {
+                    int len = r.nextInt(4) == 0 ? 64 * 1024 + r.nextInt(region - 64 * 1024) : 1 + r.nextInt(8192);
+                    int off = r.nextInt(region - len + 1);
+                    byte[] d = new byte[len];
+                    r.nextBytes(d);
+                    synchronized (expected) { // submission order = the order we replay here
+                        System.arraycopy(d, 0, expected, off, len);
+                        mine.add(c.send(Op.write("mixed", off, d), Ack.RECEIPT));
+                    }
+                    if (r.nextInt(8) == 0) { // now and then wait, so the channel is idle for the next small op
+                        c.await(mine.getLast());
+                    }
+                }
+                for (var f : mine) {
+                    assertThat(c.await(f).ok()).isTrue();
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get();
+        }
+        pool.shutdown();
+        c.call(Op.of(OpCode.FSYNC, "mixed"), Ack.APPLIED);
+        byte[] copy = Files.readAllBytes(root.resolve("mixed"));
+        assertThat(copy.length).isLessThanOrEqualTo(region);
+        assertThat(java.util.Arrays.equals(copy, 0, copy.length, expected, 0, copy.length)).isTrue();
+    }
+
+    @Test
     void wrongSecretIsRefusedAndNothingWritten() {
         assertThatThrownBy(() -> client("another-secret-0123456789".getBytes(StandardCharsets.UTF_8), "db"))
                 .isInstanceOf(IOException.class);

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,6 +31,8 @@ public final class ReplicationBench {
         Path out = Path.of(args.length > 0 ? args[0] : "bench-out");
         int treeMiB = args.length > 1 ? Integer.parseInt(args[1]) : 2048;
         String async = args.length > 2 ? args[2] : "SECOND";
+        // which measures to run (default all): seq, lat, small, resync
+        Set<String> parts = Set.of((args.length > 3 ? args[3] : "seq,lat,small,resync").split(","));
         Path run = Files.createDirectories(Path.of("/tmp/sf-bench-" + UUID.randomUUID().toString().substring(0, 8)));
         Files.createDirectories(out);
         TestNode n1 = null;
@@ -54,85 +57,19 @@ public final class ReplicationBench {
                     + " (2 cores, shared with other builds)");
             line("");
 
-            // 1. sequential
-            double[] l = new double[3];
-            double[] r = new double[3];
-            for (int i = 0; i < 3; i++) {
-                l[i] = dd(local.resolve("seq"));
-                r[i] = dd(repl.resolve("seq"));
+            if (parts.contains("seq")) {
+                sequential(local, repl);
             }
-            double lm = median(l);
-            double rm = median(r);
-            line(String.format("sequential 512 MiB write + fsync (dd bs=1M conv=fsync, median of 3): local %.0f MB/s,"
-                    + " replicated %.0f MB/s, ratio %.2f (target >= 0.4)", lm, rm, rm / lm));
-
-            // 2. 4 KiB write + fdatasync
-            long[] ll = latencies(local.resolve("lat"));
-            long[] rl = latencies(repl.resolve("lat"));
-            line(String.format("4 KiB pwrite + fdatasync, 3000 ops: local p50 %.3f ms p99 %.3f ms; replicated p50 %.3f"
-                            + " ms p99 %.3f ms; p50 difference %.3f ms (target <= 0.5)",
-                    ms(ll, 50), ms(ll, 99), ms(rl, 50), ms(rl, 99), ms(rl, 50) - ms(ll, 50)));
-
-            // 3. small files
-            double lf = smallFiles(Files.createDirectories(local.resolve("small")));
-            double rf = smallFiles(Files.createDirectories(repl.resolve("small")));
-            line(String.format("small files (4 KiB, create+write+close, 3000): local %.0f files/s, replicated %.0f"
-                    + " files/s, ratio %.2f", lf, rf, rf / lf));
-
-            // 4. resync after downtime with 1 % changed vs rsync -a
-            long t0 = System.nanoTime();
-            int files = treeMiB / 4;
-            Random rnd = new Random(1);
-            Files.createDirectories(repl.resolve("tree"));
-            byte[] buf = new byte[4 << 20];
-            for (int i = 0; i < files; i++) {
-                rnd.nextBytes(buf);
-                Files.createDirectories(repl.resolve("tree/d" + (i % 16)));
-                Files.write(repl.resolve("tree/d" + (i % 16) + "/f" + i), buf);
+            if (parts.contains("lat")) {
+                latency(local, repl);
             }
-            line(String.format("tree: %d files x 4 MiB = %d MiB, written through the mount in %.1f s", files,
-                    files * 4, (System.nanoTime() - t0) / 1e9));
-            n1.awaitStatus(s -> s.getLong("pendingAcks") == 0, Duration.ofSeconds(60));
-            // the secondary goes down cleanly (maintenance): with async=second a kill -9 may lose ops it had
-            // acknowledged on receipt, which forces a full comparison (measured below) instead of the record
-            n2.close();
-            // 1 % of the bytes: an 800 KiB zone in 1 of every 19 files... computed to reach 1 %
-            long target = (long) files * (4 << 20) / 100;
-            int zone = 800 * 1024;
-            int changed = (int) Math.max(1, target / zone);
-            byte[] z = new byte[zone];
-            for (int i = 0; i < changed; i++) {
-                rnd.nextBytes(z);
-                int f = (int) ((long) i * files / changed);
-                ReplicationIT.writeAt(repl.resolve("tree/d" + (f % 16) + "/f" + f), rnd.nextInt(3 << 20), z);
+            if (parts.contains("small")) {
+                small(local, repl);
             }
-            n1.awaitStatus(s -> s.getBoolean("recording"), Duration.ofSeconds(30));
-            line(String.format("changed while the secondary was down: %d zones of 800 KiB = %.1f MiB (%.2f %%)",
-                    changed, changed * zone / 1048576.0, 100.0 * changed * zone / ((long) files << 22)));
-            // rsync reference: the same two trees (primary's, and a copy of what the secondary had)
-            Path rs = run.resolve("rsync-dst");
-            exec(List.of("cp", "-a", n2.own.toString(), rs.toString()));
-            exec(List.of("sync"));
-            long r0 = System.nanoTime();
-            exec(List.of("rsync", "-a", "--delete", n1.own + "/", rs + "/"));
-            double rsyncS = (System.nanoTime() - r0) / 1e9;
-            exec(List.of("sync"));
-            n1.events.clear();
-            n2.start().cmd("demote");
-            JsonObject st = n1.awaitStatus(s -> s.getBoolean("upToDate"), Duration.ofMinutes(10));
-            double resyncS = resyncSeconds(n1);
-            line(String.format("resync (%s): %.2f s from connection to up to date, sent %s bytes;"
-                    + " rsync -a --delete of the same trees: %.2f s; ratio %.2f (target <= 0.5)", how(n1), resyncS,
-                    bytes(st), rsyncS, resyncS / rsyncS));
-            n1.events.clear();
-            n1.cmd("promote " + n2.listen + " G1 full");
-            st = n1.awaitStatus(s -> s.getBoolean("upToDate"), Duration.ofMinutes(10));
-            line(String.format("forced full comparison (fullsync: listings + SHA-256 of every 64 KiB block on both"
-                    + " sides): %.2f s, sent %s bytes", resyncSeconds(n1), bytes(st)));
+            if (parts.contains("resync")) {
+                resync(run, n1, n2, repl, treeMiB);
+            }
             line("load average at end: " + Files.readString(Path.of("/proc/loadavg")).trim());
-            List<String> diff = Trees.diff(n1.own, n2.own);
-            line("trees equal after resync: " + diff.isEmpty() + (diff.isEmpty() ? "" : " " + diff.subList(0,
-                    Math.min(5, diff.size()))));
             Files.writeString(out.resolve("last-run.txt"), report.toString());
         } finally {
             if (n1 != null) {
@@ -153,6 +90,95 @@ public final class ReplicationBench {
         }
     }
 
+    /** 1. Sequential write + fsync, median of 3, local and replicated alternately. */
+    static void sequential(Path local, Path repl) throws Exception {
+        double[] l = new double[3];
+        double[] r = new double[3];
+        for (int i = 0; i < 3; i++) {
+            l[i] = dd(local.resolve("seq"));
+            r[i] = dd(repl.resolve("seq"));
+        }
+        double lm = median(l);
+        double rm = median(r);
+        line(String.format("sequential 512 MiB write + fsync (dd bs=1M conv=fsync, median of 3): local %.0f MB/s,"
+                + " replicated %.0f MB/s, ratio %.2f (target >= 0.4)", lm, rm, rm / lm));
+    }
+
+    /** 2. 4 KiB write + fdatasync latency. */
+    static void latency(Path local, Path repl) throws IOException {
+        long[] ll = latencies(local.resolve("lat"));
+        long[] rl = latencies(repl.resolve("lat"));
+        line(String.format("4 KiB pwrite + fdatasync, 3000 ops: local p50 %.3f ms p99 %.3f ms; replicated p50 %.3f"
+                        + " ms p99 %.3f ms; p50 difference %.3f ms (target <= 0.5)",
+                ms(ll, 50), ms(ll, 99), ms(rl, 50), ms(rl, 99), ms(rl, 50) - ms(ll, 50)));
+    }
+
+    /** 3. Small files. */
+    static void small(Path local, Path repl) throws IOException {
+        double lf = smallFiles(Files.createDirectories(local.resolve("small")));
+        double rf = smallFiles(Files.createDirectories(repl.resolve("small")));
+        line(String.format("small files (4 KiB, create+write+close, 3000): local %.0f files/s, replicated %.0f"
+                + " files/s, ratio %.2f", lf, rf, rf / lf));
+    }
+
+    /** 4. Resync after downtime with 1 % changed, vs rsync -a between the same trees; then a forced full one. */
+    static void resync(Path run, TestNode n1, TestNode n2, Path repl, int treeMiB) throws Exception {
+        long t0 = System.nanoTime();
+        int files = treeMiB / 4;
+        Random rnd = new Random(1);
+        Files.createDirectories(repl.resolve("tree"));
+        byte[] buf = new byte[4 << 20];
+        for (int i = 0; i < files; i++) {
+            rnd.nextBytes(buf);
+            Files.createDirectories(repl.resolve("tree/d" + (i % 16)));
+            Files.write(repl.resolve("tree/d" + (i % 16) + "/f" + i), buf);
+        }
+        line(String.format("tree: %d files x 4 MiB = %d MiB, written through the mount in %.1f s", files,
+                files * 4, (System.nanoTime() - t0) / 1e9));
+        n1.awaitStatus(s -> s.getLong("pendingAcks") == 0, Duration.ofSeconds(60));
+        // the secondary goes down cleanly (maintenance): with async=second a kill -9 may lose ops it had
+        // acknowledged on receipt, which forces a full comparison (measured below) instead of the record
+        n2.close();
+        // 1 % of the bytes: an 800 KiB zone in 1 of every 19 files... computed to reach 1 %
+        long target = (long) files * (4 << 20) / 100;
+        int zone = 800 * 1024;
+        int changed = (int) Math.max(1, target / zone);
+        byte[] z = new byte[zone];
+        for (int i = 0; i < changed; i++) {
+            rnd.nextBytes(z);
+            int f = (int) ((long) i * files / changed);
+            ReplicationIT.writeAt(repl.resolve("tree/d" + (f % 16) + "/f" + f), rnd.nextInt(3 << 20), z);
+        }
+        n1.awaitStatus(s -> s.getBoolean("recording"), Duration.ofSeconds(30));
+        line(String.format("changed while the secondary was down: %d zones of 800 KiB = %.1f MiB (%.2f %%)",
+                changed, changed * zone / 1048576.0, 100.0 * changed * zone / ((long) files << 22)));
+        // rsync reference: the same two trees (primary's, and a copy of what the secondary had)
+        Path rs = run.resolve("rsync-dst");
+        exec(List.of("cp", "-a", n2.own.toString(), rs.toString()));
+        exec(List.of("sync"));
+        long r0 = System.nanoTime();
+        exec(List.of("rsync", "-a", "--delete", n1.own + "/", rs + "/"));
+        double rsyncS = (System.nanoTime() - r0) / 1e9;
+        exec(List.of("sync"));
+        n1.events.clear();
+        n2.start().cmd("demote");
+        JsonObject st = n1.awaitStatus(s -> s.getBoolean("upToDate"), Duration.ofMinutes(10));
+        double resyncS = resyncSeconds(n1);
+        line(String.format("resync (%s): %.2f s from connection to up to date, sent %s bytes;"
+                + " rsync -a --delete of the same trees: %.2f s; ratio %.2f (target <= 0.5)", how(n1), resyncS,
+                bytes(st), rsyncS, resyncS / rsyncS));
+        phases(run.resolve("node1.log"));
+        n1.events.clear();
+        n1.cmd("promote " + n2.listen + " G1 full");
+        st = n1.awaitStatus(s -> s.getBoolean("upToDate"), Duration.ofMinutes(10));
+        line(String.format("forced full comparison (fullsync: listings + SHA-256 of every 64 KiB block on both"
+                + " sides): %.2f s, sent %s bytes", resyncSeconds(n1), bytes(st)));
+        phases(run.resolve("node1.log"));
+        List<String> diff = Trees.diff(n1.own, n2.own);
+        line("trees equal after resync: " + diff.isEmpty() + (diff.isEmpty() ? "" : " " + diff.subList(0,
+                Math.min(5, diff.size()))));
+    }
+
     /** From the RESYNCING status event to the REPLICATING one, as received from the primary. */
     static double resyncSeconds(TestNode n) {
         long start = -1;
@@ -170,6 +196,17 @@ public final class ReplicationBench {
             }
         }
         return (end - start) / 1e9;
+    }
+
+    private static int phaseLines;
+
+    /** The primary's own account of the last resync's phases (new lines of its log). */
+    static void phases(Path log) throws IOException {
+        List<String> all = Files.readAllLines(log).stream().filter(l -> l.contains("resync of")).toList();
+        for (String l : all.subList(Math.min(phaseLines, all.size()), all.size())) {
+            line("  primary log: " + l.substring(l.indexOf("resync of")));
+        }
+        phaseLines = all.size();
     }
 
     static String how(TestNode n) {

@@ -282,6 +282,42 @@ class ReplicationIT {
     }
 
     @Test
+    void aResyncFromTheRecordAfterMixedChangesLeavesBothTreesEqual() throws Exception {
+        // files changed only by writes are copied straight from the record, the rest by walking: both together
+        useAsync("NONE");
+        pair();
+        Random r = new Random(12);
+        Path v = n1.view();
+        tree(v, r);
+        n2.kill9();
+        writeAt(v.resolve("t/f0"), 0, random(10, r));
+        n1.awaitStatus(s -> s.getBoolean("recording"), UP);
+        for (int i = 0; i < 16; i++) { // a zone in every file
+            writeAt(v.resolve((i % 2 == 0 ? "t/" : "t/sub/") + "f" + i), r.nextInt(1 << 20), random(5000, r));
+        }
+        writeAt(v.resolve("t/f2"), (1 << 20) - 10, random(200_000, r)); // grows past its end
+        Files.setPosixFilePermissions(v.resolve("t/f2"), PosixFilePermissions.fromString("rw-------"));
+        try (FileChannel ch = FileChannel.open(v.resolve("t/f4"), StandardOpenOption.WRITE)) {
+            ch.truncate(500_000);
+        }
+        Files.delete(v.resolve("t/f6"));
+        Files.write(v.resolve("t/f6"), random(70_000, r)); // written, removed, created again
+        Files.move(v.resolve("t/sub"), v.resolve("t/moved")); // a directory of written files renamed away
+        writeAt(v.resolve("t/moved/f1"), 300_000, random(70_000, r));
+        Files.setLastModifiedTime(v.resolve("t/f8"), FileTime.fromMillis(1_600_000_000_000L));
+        randomOps(v, new Random(13), 300);
+        n1.events.clear();
+        n2.start().cmd("demote");
+        n1.awaitStatus(s -> s.getBoolean("upToDate"), UP);
+        assertThat(n1.events.stream().filter(e -> "status".equals(e.getString("event")))
+                .map(e -> e.getJsonObject("status").getString("reason")).toList())
+                .anyMatch(s -> s.contains("resync from the change record"));
+        assertThat(Trees.awaitEqual(n1.own, n2.own)).isEmpty();
+        JsonObject verify = n1.cmd("verify");
+        assertThat(verify.getBoolean("equal")).as(verify.encode()).isTrue();
+    }
+
+    @Test
     void resyncRunsWhileTheApplicationKeepsWriting() throws Exception {
         useAsync("NONE");
         pair();

@@ -1,0 +1,69 @@
+package io.steadfast.replication.impl;
+
+import io.steadfast.replication.impl.Wire.Op;
+import io.steadfast.replication.impl.Wire.OpCode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The secondary's applier without a channel. */
+class ApplierTest {
+    @TempDir
+    Path tmp;
+
+    static long openDescriptors() throws Exception {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    @Test
+    void resyncEndFsyncsEveryFileTheResyncWroteEvenOnceEvictedOrRenamed() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("copy"));
+        long fdsBefore = openDescriptors();
+        try (Applier a = new Applier(List.of(root), tmp.resolve("target.json"))) {
+            a.apply(Op.of(OpCode.RESYNC_BEGIN, "G1"));
+            assertThat(a.state().upToDate()).isFalse();
+            int files = 150; // more than the applier keeps open
+            for (int i = 0; i < files; i++) {
+                a.apply(Op.write("d/f" + i, 4096, new byte[]{(byte) i}));
+            }
+            // a namespace change empties the cache of open files: they must still be synced at the end
+            a.apply(Op.two(OpCode.RENAME, "d/f0", "d/renamed"));
+            a.apply(Op.write("d/renamed", 0, new byte[]{42}));
+            a.apply(Op.of(OpCode.RESYNC_END, "G1"));
+            assertThat(a.lastSynced()).as("files fsynced at the end of the resync").isEqualTo(files + 1);
+            assertThat(a.state().upToDate()).isTrue();
+            assertThat(a.state().generation()).isEqualTo("G1");
+            assertThat(Files.readAllBytes(root.resolve("d/renamed"))).hasSize(4097).startsWith(42);
+            // the retired channels were closed once synced: only the cache's own stay open
+            assertThat(openDescriptors() - fdsBefore).isLessThanOrEqualTo(64 + 8);
+            // nothing written since: the next sync has nothing to do
+            a.syncAll();
+            assertThat(a.lastSynced()).isZero();
+        }
+    }
+
+    @Test
+    void outsideAResyncEvictedFilesAreClosedNotKept() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("copy"));
+        try (Applier a = new Applier(List.of(root), tmp.resolve("target.json"))) {
+            a.setState(new TargetState("G1", true, false));
+            long fdsBefore = openDescriptors();
+            for (int i = 0; i < 300; i++) {
+                a.apply(Op.write("f" + i, 0, new byte[]{1}));
+            }
+            assertThat(openDescriptors() - fdsBefore).isLessThanOrEqualTo(64 + 8);
+            // an fsync from the application syncs its file (data only when it asked for fdatasync)
+            a.apply(new Op(OpCode.FSYNC, "f299", "", 1, 0, 0, null));
+            a.syncAll();
+            assertThat(a.lastSynced()).as("still open and written, not yet synced").isEqualTo(63);
+        }
+    }
+}
