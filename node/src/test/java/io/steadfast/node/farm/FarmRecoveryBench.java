@@ -1,5 +1,6 @@
 package io.steadfast.node.farm;
 
+import io.steadfast.lab.LabNode;
 import io.steadfast.lab.LabProcess;
 import io.steadfast.node.farm.FarmRig.Round;
 
@@ -91,6 +92,19 @@ public final class FarmRecoveryBench {
                         } else {
                             worst = Math.max(worst, (Double.parseDouble(f[1]) * 1e9 - t0) / 1e6);
                         }
+                    }
+                }
+                if (missing > 0) { // what the client and the nodes looked like, for the report
+                    System.out.println("client neighbours: " + rig.lab.client(1).exec(Duration.ofSeconds(10), "ip",
+                            "neigh", "show").stdout());
+                    for (LabNode n : rig.lab.nodes()) {
+                        System.out.println(n.name() + " addresses: " + n.exec(Duration.ofSeconds(10), "ip", "-br",
+                                "addr", "show", "dev", "eth0").stdout().strip());
+                        String t = n.exec(Duration.ofSeconds(10), "nft", "list", "table", "netdev", "sf_web")
+                                .stdout();
+                        System.out.println(n.name() + " filter: " + t.lines().filter(l -> l.contains("jhash")
+                                || l.contains("pkttype") || l.contains("arp")).map(String::strip).toList()
+                                + ", accepted buckets " + (t.split(": accept", -1).length - 1));
                     }
                 }
                 check(missing == 0, "round " + round + ": " + missing + " clients not served again within 30 s");
