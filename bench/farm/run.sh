@@ -2,7 +2,7 @@
 # Farm benchmark: share per node with 200 client addresses, membership change -> verdicts in the kernel, and
 # requests/s through the VIP + filter vs the same node without it. Root: it builds a lab of network namespaces
 # (198.18.0.0/15 only) and removes it at the end, also on Ctrl-C/TERM (trap + the JVM's shutdown hook).
-# usage: bench/farm/run.sh [rounds=50] [wrk-rounds=3] [wrk-seconds=8]
+# usage: bench/farm/run.sh [rounds=50] [wrk-rounds=3] [wrk-seconds=8] [share-seeds=20] [simulated-trials=10000]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" = 0 ] || { echo "run as root (network namespaces)" >&2; exit 64; }

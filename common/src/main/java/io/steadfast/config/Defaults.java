@@ -61,4 +61,6 @@ public final class Defaults {
 
     public static final FilterMode FARM_FILTER = FilterMode.ON_ADDR;
     public static final int FARM_POWER = 1;
+    /** Most nodes a farm can have (a limit, not a default): the bucket orders index nodes in 64-bit masks. */
+    public static final int FARM_MAX_NODES = 64;
 }

@@ -375,6 +375,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aFarmHasAtMost64Nodes() throws IOException {
+        StringBuilder y = new StringBuilder("cluster:\n  name: t\n  nodes:\n");
+        List<String> names = new java.util.ArrayList<>();
+        for (int i = 1; i <= 65; i++) {
+            y.append("    - { name: n").append(i).append(", addr: 10.0.").append(i / 200).append('.')
+                    .append(1 + i % 200).append(" }\n");
+            names.add("n" + i);
+        }
+        y.append("modules:\n  - name: web\n    type: farm\n    nodes: [").append(String.join(", ", names))
+                .append("]\n    heartbeat: { port: 8888 }\n    vip: { addr: 10.0.9.9/32, interface: eth0 }\n")
+                .append("    farm: { rules: [ { proto: tcp, port: 80 } ] }\n");
+        assertThat(problems(y.toString())).containsExactly(
+                at(72, 12, "modules[0] (web): nodes: a farm has at most 64 nodes, found 65"));
+        assertThat(problems(y.toString().replace(", n65]", "]"))).isEmpty();
+    }
+
+    @Test
     void crossChecksOfServiceCheckersAndDirs() throws IOException {
         assertThat(problems(BASE + """
                     service: { defaultprim: n3 }

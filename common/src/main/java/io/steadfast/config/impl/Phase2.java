@@ -2,6 +2,7 @@ package io.steadfast.config.impl;
 
 import io.steadfast.config.CheckerConfig;
 import io.steadfast.config.ClusterConfig;
+import io.steadfast.config.Defaults;
 import io.steadfast.config.FarmRule;
 import io.steadfast.config.HeartbeatConfig;
 import io.steadfast.config.ModuleConfig;
@@ -119,6 +120,10 @@ public final class Phase2 {
         }
         if (m.type() == ModuleType.FARM && m.nodes().size() < 2) {
             report(where.at("modules", i, "nodes"), "a farm has at least 2 nodes, found " + m.nodes().size());
+        }
+        if (m.type() == ModuleType.FARM && m.nodes().size() > Defaults.FARM_MAX_NODES) {
+            report(where.at("modules", i, "nodes"), "a farm has at most " + Defaults.FARM_MAX_NODES
+                    + " nodes, found " + m.nodes().size());
         }
         heartbeat(i, m.heartbeat(), known);
         typeRules(i, m);

@@ -2,9 +2,9 @@ package io.steadfast.lbfilter.impl;
 
 import io.steadfast.api.LbFilterApi;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,18 +12,21 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Which member owns each of the {@link LbFilterApi#BUCKETS} buckets of a farm module, by weighted rendezvous
- * (highest random weight) hashing: every bucket goes to the member with the highest score
- * {@code power / -ln(u)}, {@code u} a hash of (module, member, bucket) in (0,1).
+ * Which member owns each of the {@link LbFilterApi#BUCKETS} buckets of a farm module: every bucket has a fixed
+ * preference order over the module's configured nodes ({@link BucketOrders}: rendezvous ordering, balanced) and
+ * belongs to the first UP member of its order.
  *
  * <p>Contract, relied on by the kernel filter of every node:
  * <ul>
- *   <li>the table depends only on the module name, the member <em>set</em> and the weights — never on member
- *       order, the node computing it or anything random — so every node computes the same table without talking;
+ *   <li>the table depends only on the module name, the configured nodes with their powers and the member
+ *       <em>set</em> — never on member order, the node computing it, history or anything random — so every node
+ *       computes the same table without talking;
  *   <li>a member leaving moves only its own buckets; a member joining takes buckets only from others, and no
- *       bucket moves between two members that were already there (a bucket's score per member never changes);
- *   <li>a member gets about {@code power / total power} of the buckets.
+ *       bucket moves between two members that were already there (each bucket's order is fixed);
+ *   <li>a member owns {@code 256 × power / (power of the members)} buckets to within one bucket, for every
+ *       membership (tested exhaustively up to 6 configured nodes; see {@link BucketOrders} beyond).
  * </ul>
+ * A member that is not a configured node owns nothing (every node ignores it alike, so no bucket is served twice).
  */
 public final class BucketTable {
     private final String module;
@@ -35,38 +38,23 @@ public final class BucketTable {
     }
 
     /**
-     * @param members the UP members (duplicates ignored); empty → no bucket has an owner
-     * @param power   weight per member (≥ 1); a member not listed weighs {@code defaultPower}
+     * @param power   every configured node of the module with its power (≥ 1)
+     * @param members the UP members (duplicates ignored); none → no bucket has an owner
      */
-    public static BucketTable compute(String module, List<String> members, Map<String, Integer> power,
-                                      int defaultPower) {
-        Objects.requireNonNull(module, "module");
-        List<String> unique = members.stream().distinct().sorted().toList();
-        String[] owners = new String[LbFilterApi.BUCKETS];
-        long[] memberKeys = new long[unique.size()];
-        double[] weights = new double[unique.size()];
-        long moduleKey = fnv1a(module);
-        for (int i = 0; i < unique.size(); i++) {
-            memberKeys[i] = fnv1a(unique.get(i)) ^ mix(moduleKey);
-            int w = power.getOrDefault(unique.get(i), defaultPower);
-            if (w < 1) {
-                throw new IllegalArgumentException("power of " + unique.get(i) + " must be ≥ 1: " + w);
+    public static BucketTable compute(String module, Map<String, Integer> power, Collection<String> members) {
+        BucketOrders orders = BucketOrders.of(module, power);
+        List<String> nodes = orders.nodes();
+        boolean[] up = new boolean[nodes.size()];
+        for (String m : members) {
+            int i = nodes.indexOf(m);
+            if (i >= 0) {
+                up[i] = true;
             }
-            weights[i] = w;
         }
+        String[] owners = new String[LbFilterApi.BUCKETS];
         for (int b = 0; b < owners.length; b++) {
-            double best = Double.NEGATIVE_INFINITY;
-            String owner = null;
-            for (int i = 0; i < memberKeys.length; i++) {
-                long h = mix(memberKeys[i] + mix(b + 0x9E3779B97F4A7C15L));
-                double u = ((h >>> 11) + 0.5) / (double) (1L << 53); // strictly inside (0,1)
-                double score = weights[i] / -Math.log(u);
-                if (score > best) { // members are sorted, so a (practically impossible) tie is still deterministic
-                    best = score;
-                    owner = unique.get(i);
-                }
-            }
-            owners[b] = owner;
+            int i = orders.first(b, up);
+            owners[b] = i < 0 ? null : nodes.get(i);
         }
         return new BucketTable(module, owners);
     }
@@ -126,21 +114,5 @@ public final class BucketTable {
     @Override
     public String toString() {
         return "BucketTable[" + module + ", " + shares() + "]";
-    }
-
-    private static long fnv1a(String s) {
-        long h = 0xcbf29ce484222325L;
-        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-            h ^= b & 0xff;
-            h *= 0x100000001b3L;
-        }
-        return h;
-    }
-
-    /** SplitMix64 finaliser: a fixed, well-mixed function (the table must never depend on a JVM or a run). */
-    private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
     }
 }

@@ -1,17 +1,18 @@
 package io.steadfast.lbfilter.impl;
 
-import io.steadfast.config.Defaults;
 import io.steadfast.config.FarmConfig;
 import io.steadfast.config.FarmRule;
 import io.steadfast.config.ModuleConfig;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * What the filter of one farm module is made of, from the config: the module (its name gives the table name and
- * the hash seed), the interface, the VIP (address only) and the rules, plus the members' weights.
+ * the hash seed), the interface, the VIP (address only) and the rules, plus every configured node of the module
+ * with its power (the bucket orders are computed over the configured nodes, not over the members of the moment).
  */
 public record FilterSpec(String module, String iface, String vip, List<FarmRule> rules, Map<String, Integer> power) {
     public FilterSpec {
@@ -28,11 +29,15 @@ public record FilterSpec(String module, String iface, String vip, List<FarmRule>
             throw new IllegalArgumentException("module " + m.name() + " is not a farm with a VIP");
         }
         FarmConfig farm = m.farm().get();
-        return new FilterSpec(m.name(), m.vip().get().iface(), m.vip().get().addr().address(), farm.rules(),
-                farm.power());
+        Map<String, Integer> power = new LinkedHashMap<>();
+        for (String n : m.nodes()) {
+            power.put(n, farm.powerOf(n));
+        }
+        return new FilterSpec(m.name(), m.vip().get().iface(), m.vip().get().addr().address(), farm.rules(), power);
     }
 
+    /** Bucket table when {@code members} are UP; members that are not configured nodes own nothing. */
     public BucketTable table(List<String> members) {
-        return BucketTable.compute(module, members, power, Defaults.FARM_POWER);
+        return BucketTable.compute(module, power, members);
     }
 }

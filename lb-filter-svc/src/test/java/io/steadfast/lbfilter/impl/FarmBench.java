@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
 /**
  * Farm benchmark (root; run by bench/farm/run.sh): a 3-node lab farm with 200 client addresses.
  * <ol>
- *   <li>share per node: one request from each of the 200 addresses (on_addr), max/min of the per-node counts;</li>
+ *   <li>share per node: one request from each of the 200 addresses (on_addr), max/min of the per-node counts, for
+ *       {@code seeds} module names (seeds), then simulated for {@code trials} random address sets;</li>
  *   <li>membership change → new verdicts in the kernel: wall time of {@link LbFilter#apply} (one nft
  *       transaction; the fast path of a running service, and the slow path of a restarted one that reads the
  *       table first), node3 leaving and returning, {@code rounds} times;</li>
@@ -40,10 +41,12 @@ public final class FarmBench {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 50;
         int wrkRounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         int wrkSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 8;
+        int seeds = args.length > 3 ? Integer.parseInt(args[3]) : 20;
+        int trials = args.length > 4 ? Integer.parseInt(args[4]) : 10_000;
         Path dir = Files.createTempDirectory("sf-farm-bench");
         try (FarmLab farm = new FarmLab(dir, 3, 200)) {
             farm.members(ALL);
-            share(farm);
+            share(farm, seeds, trials);
             convergence(farm, rounds);
             throughput(farm, dir, wrkRounds, wrkSeconds);
         }
@@ -52,34 +55,105 @@ public final class FarmBench {
 
     /**
      * The shares depend on how jhash spreads these 200 addresses over the buckets, i.e. on the module's seed:
-     * measured for the real module, then for a few other module names (other seeds) to show the spread.
+     * measured for the real module, then for {@code seeds - 1} other module names (other seeds, other bucket
+     * orders) — every one reported, then the distribution. Each kernel verdict is also checked against
+     * {@link NftJhash}'s model of the kernel's hash, which the simulation below relies on.
      */
-    private static void share(FarmLab farm) {
-        shareOnce(farm, farm.spec);
-        for (String name : List.of("shop", "api", "app", "farm")) {
-            FilterSpec other = new FilterSpec(name, farm.spec.iface(), farm.spec.vip(), farm.spec.rules(), Map.of());
+    private static void share(FarmLab farm, int seeds, int trials) {
+        List<Double> ratios = new ArrayList<>();
+        long mismatches = 0;
+        mismatches += shareOnce(farm, farm.spec, ratios);
+        for (int i = 1; i < seeds; i++) {
+            String name = String.format("m%02d", i);
+            FilterSpec other = new FilterSpec(name, farm.spec.iface(), farm.spec.vip(), farm.spec.rules(),
+                    farm.spec.power());
             for (String n : ALL) {
                 farm.filters.get(n).remove(farm.spec.module());
                 farm.filters.get(n).apply(other, ALL, false);
             }
-            shareOnce(farm, other);
+            mismatches += shareOnce(farm, other, ratios);
             for (String n : ALL) {
                 farm.filters.get(n).remove(name);
                 farm.filters.get(n).apply(farm.spec, ALL, false);
             }
         }
+        List<Double> sorted = new ArrayList<>(ratios);
+        Collections.sort(sorted);
+        System.out.printf("share in the kernel, %d seeds x %d addresses: max/min p50 %.3f, p90 %.3f, worst %.3f;"
+                + " %d of %d seeds <= 1.25; verdicts differing from the jhash model: %d%n", ratios.size(),
+                farm.sources().size(), median(ratios), sorted.get((int) Math.ceil(sorted.size() * 0.9) - 1),
+                sorted.get(sorted.size() - 1), ratios.stream().filter(r -> r <= 1.25).count(), ratios.size(),
+                mismatches);
+        simulate(farm.spec, farm.sources().size(), trials);
     }
 
-    private static void shareOnce(FarmLab farm, FilterSpec spec) {
+    /** @return verdicts (address → node) that differ from the model's prediction */
+    private static long shareOnce(FarmLab farm, FilterSpec spec, List<Double> ratios) {
         List<Reply> replies = farm.requests(FarmLab.ADDR_PORT, 1, "share-" + spec.module(), farm.sources());
         long failed = replies.stream().filter(r -> !r.ok()).count();
         Map<String, Integer> perNode = new TreeMap<>();
         replies.stream().filter(Reply::ok).forEach(r -> perNode.merge(r.node(), 1, Integer::sum));
+        BucketTable table = spec.table(ALL);
+        long seed = FilterScript.seed(spec.module());
+        long mismatches = replies.stream().filter(r -> !r.node().equals(table.owner(NftJhash.bucket(r.src(), seed))))
+                .count();
         int max = Collections.max(perNode.values());
-        int min = Collections.min(perNode.values());
+        int min = perNode.size() < ALL.size() ? 0 : Collections.min(perNode.values());
+        double ratio = min == 0 ? Double.POSITIVE_INFINITY : (double) max / min;
+        ratios.add(ratio);
         System.out.printf("share [module %s, seed 0x%08x]: %d client addresses, failed %d, per node %s, max/min %.3f"
-                + " (target <= 1.25); buckets per node %s%n", spec.module(), FilterScript.seed(spec.module()),
-                replies.size(), failed, perNode, (double) max / min, spec.table(ALL).shares());
+                + " (target <= 1.25); buckets per node %s; model mismatches %d%n", spec.module(), seed,
+                replies.size(), failed, perNode, ratio, table.shares(), mismatches);
+        return mismatches;
+    }
+
+    /**
+     * The same measure without the kernel, with the model of its hash checked above: {@code trials} module names
+     * (each its own seed and bucket orders) × a fresh random set of {@code clients} addresses in 10.0.0.0/8, for
+     * the balanced bucket orders and for plain weighted rendezvous hashing (the previous assignment).
+     */
+    private static void simulate(FilterSpec spec, int clients, int trials) {
+        if (trials <= 0) {
+            return;
+        }
+        java.util.Random rnd = new java.util.Random(20261201);
+        List<Double> balanced = new ArrayList<>();
+        List<Double> rendezvous = new ArrayList<>();
+        for (int t = 0; t < trials; t++) {
+            String module = "sim" + t;
+            long seed = FilterScript.seed(module);
+            BucketTable table = BucketTable.compute(module, spec.power(), ALL);
+            String[] plain = NftJhash.rendezvousOwners(module, ALL);
+            java.util.Set<Integer> addrs = new java.util.HashSet<>();
+            while (addrs.size() < clients) {
+                addrs.add(0x0A000000 | rnd.nextInt(1 << 24));
+            }
+            Map<String, Integer> a = new TreeMap<>();
+            Map<String, Integer> b = new TreeMap<>();
+            for (int addr : addrs) {
+                int bucket = NftJhash.bucket(addr, seed);
+                a.merge(table.owner(bucket), 1, Integer::sum);
+                b.merge(plain[bucket], 1, Integer::sum);
+            }
+            balanced.add(ratio(a));
+            rendezvous.add(ratio(b));
+        }
+        System.out.printf("share simulated (%d trials, %d random addresses, %d nodes): balanced orders %s;"
+                + " plain rendezvous %s%n", trials, clients, ALL.size(), summary(balanced), summary(rendezvous));
+    }
+
+    private static double ratio(Map<String, Integer> perNode) {
+        return perNode.size() < ALL.size() ? Double.POSITIVE_INFINITY
+                : (double) Collections.max(perNode.values()) / Collections.min(perNode.values());
+    }
+
+    private static String summary(List<Double> ratios) {
+        List<Double> s = new ArrayList<>(ratios);
+        Collections.sort(s);
+        long ok = s.stream().filter(r -> r <= 1.25).count();
+        return String.format("max/min p50 %.3f, p90 %.3f, p99 %.3f, worst %.3f, <= 1.25 in %.1f %%", median(s),
+                s.get((int) Math.ceil(s.size() * 0.9) - 1), s.get((int) Math.ceil(s.size() * 0.99) - 1),
+                s.get(s.size() - 1), 100.0 * ok / s.size());
     }
 
     private static void convergence(FarmLab farm, int rounds) {
