@@ -296,9 +296,10 @@ public class CheckerVerticle extends ServiceVerticle {
                     rules.refused(req);
                     log.append("heartbeat-svc did not carry out " + what + ": " + ErrorCode.of(e).id() + ": "
                             + e.getMessage());
-                    if (!req.resume() && req.action() != FailureAction.WAIT) {
-                        rearm(c, "re-armed after a refused " + what + ": checking again");
-                    }
+                    // the checker's status did not change, so its rule would not fire again by itself: forget the
+                    // last result, and the next check asks again (a refused WAIT parks at the next failing check, a
+                    // refused resume resumes at the next good one; a switched-off checker stays off)
+                    rearm(c, "re-armed after a refused " + what + ": checking again");
                 });
     }
 

@@ -296,6 +296,46 @@ class CheckerVerticleIT {
         assertThat(waitStatus("db", "dep", Status.DISABLED)).isTrue();
     }
 
+    /**
+     * heartbeat-svc refuses an action while a role change runs (e.g. the node is still becoming primary when its
+     * checker first fails): the refused WAIT is asked again at the next failing check, and so is a refused resume
+     * at the next good one — the checker's status did not change, so nothing else would fire the rule again.
+     */
+    @Test
+    void refusedWaitAndResumeAreAskedAgain() throws Exception {
+        Path flag = dir.resolve("healthy");
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        heartbeat = req -> {
+            int n = calls.incrementAndGet();
+            return n != 1 && n != 3; // refuse the first WAIT and the first resume
+        };
+        deploy("""
+                - name: db
+                  type: mirror
+                  nodes: [node1, node2]
+                  checkers:
+                    - { name: dep, type: custom, command: [test, -e, %s], interval: 1s, timeout: 1s, on_failure: wait }
+                """.formatted(flag));
+        publishState(vertx, "node1", "db", State.PRIM);
+        ActionRequest refused = nextAction();
+        assertThat(refused.action()).isEqualTo(FailureAction.WAIT);
+        assertThat(refused.resume()).isFalse();
+        ActionRequest again = nextAction();
+        assertThat(again.action()).isEqualTo(FailureAction.WAIT);
+        assertThat(again.resume()).isFalse();
+        publishState(vertx, "node1", "db", State.WAIT);
+        Files.createFile(flag);
+        ActionRequest resumeRefused = nextAction();
+        assertThat(resumeRefused.resume()).isTrue();
+        ActionRequest resume = nextAction();
+        assertThat(resume.resume()).isTrue();
+        assertThat(resume.reason()).startsWith("checker dep is up again");
+        assertThat(actions.poll(2500, TimeUnit.MILLISECONDS)).as("nothing more once resumed").isNull();
+        assertThat(logLines).extracting(LogLine::line)
+                .anyMatch(l -> l.startsWith("heartbeat-svc did not carry out wait: "))
+                .anyMatch(l -> l.startsWith("heartbeat-svc did not carry out wait (resume): "));
+    }
+
     @Test
     void customCheckersReportExitCodesMissingCommandsAndTimeoutsAndTheServiceKeepsServing() throws Exception {
         Path health = dir.resolve("health");

@@ -98,14 +98,40 @@ public record LabMirror(LabCluster cluster, String module, String vip, int port)
 
     /** Waits until checker {@code name} on {@code node} is {@code status}; returns it. */
     public JsonObject awaitChecker(String node, String name, String status) throws InterruptedException {
+        return awaitChecker(node, name, status, 0);
+    }
+
+    /** As {@link #awaitChecker(String, String, String)}, for a status reached at or after {@code since} (epoch ms). */
+    public JsonObject awaitChecker(String node, String name, String status, long since) throws InterruptedException {
         List<String> seen = new ArrayList<>();
         Optional<JsonObject> got = LabTesting.await(SETTLE, Duration.ofMillis(250), () -> {
             Optional<JsonObject> c = checker(node, name);
             c.ifPresent(x -> seen.add(x.encode()));
-            return c.filter(x -> status.equals(x.getString("status")));
+            return c.filter(x -> status.equals(x.getString("status")) && x.getLong("at", 0L) >= since);
         });
         assertThat(got).as("%s: checker %s on %s %s (seen %s)", module, name, node, status,
                 seen.subList(Math.max(0, seen.size() - 2), seen.size())).isPresent();
+        return got.get();
+    }
+
+    /** The module log of {@code node} (its last {@code 1000} lines) through its own console; empty if none. */
+    public List<String> log(String node) {
+        return cluster.console(node, "/api/v1/modules/" + module + "/log?lines=1000&node=" + node)
+                .map(l -> l.getJsonArray("lines", new JsonArray()).stream()
+                        .map(o -> ((JsonObject) o).getString("line")).toList()).orElse(List.of());
+    }
+
+    /** Waits until the module log of {@code node} has a line containing {@code text}; returns it. */
+    public String awaitLog(String node, String text) throws InterruptedException {
+        List<String> last = new ArrayList<>();
+        Optional<String> got = LabTesting.await(SETTLE, Duration.ofMillis(500), () -> {
+            List<String> lines = log(node);
+            last.clear();
+            last.addAll(lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+            return lines.stream().filter(l -> l.contains(text)).findFirst();
+        });
+        assertThat(got).as("%s: a log line of %s containing \"%s\" (last lines %s)", module, node, text, last)
+                .isPresent();
         return got.get();
     }
 
