@@ -323,7 +323,8 @@ public class CheckerVerticle extends ServiceVerticle {
     }
 
     private void reevaluate(String module) {
-        Optional<State> here = stateOf(module, ctx.nodeName()).map(ModuleState::state);
+        Optional<ModuleState> mine = stateOf(module, ctx.nodeName());
+        Optional<State> here = mine.map(ModuleState::state);
         for (Checker c : checkers.get(module)) {
             Optional<String> inactive = Activation.inactiveReason(c.tracker().kind(), here,
                     rules.parked(module, c.tracker().name()));
@@ -337,6 +338,10 @@ public class CheckerVerticle extends ServiceVerticle {
                         + " here");
                 t.ifPresent(this::emit);
                 if (t.isPresent()) {
+                    if (Activation.startGrace(c.tracker().kind(), mine.map(ModuleState::readiness))) {
+                        // the module is still becoming primary here: its start_prim may not have run yet
+                        c.graceUntil(System.currentTimeMillis() + restartGrace(modules.get(module)));
+                    }
                     tick(c);
                 }
             }

@@ -242,6 +242,34 @@ class CheckerVerticleIT {
         assertThat(actions).as("no second restart while the first was in progress").isEmpty();
     }
 
+    /**
+     * The module becomes primary here (PRIM/TRANSIENT): the app checker applies at once, but the start script has not
+     * started the app yet; it listens 2.5 s later: no action (before, the checker asked for restarts while
+     * heartbeat-svc was still starting the module). A death once it was seen up is a failure again.
+     */
+    @Test
+    void anAppStillStartingIsNotAFailure() throws Exception {
+        int port = freePort();
+        deploy("""
+                - name: db
+                  type: mirror
+                  nodes: [node1, node2]
+                  scripts: { timeout: 10s }
+                  checkers:
+                    - { name: app-port, type: tcp, target: "127.0.0.1:%d", interval: 1s, timeout: 500ms, on_failure: restart }
+                """.formatted(port));
+        vertx.eventBus().publish(HeartbeatApi.MODULE_STATE, new HeartbeatApi.ModuleState("node1", "db",
+                io.steadfast.config.ModuleType.MIRROR, State.PRIM, io.steadfast.api.Readiness.TRANSIENT, "acquiring",
+                "g1", true, System.currentTimeMillis(), new JsonObject()).toJson());
+        Thread.sleep(2500); // rounds fail while the app is not started (nothing to poll for: no action must come)
+        Process app = startApp(port);
+        publishState(vertx, "node1", "db", State.PRIM);
+        assertThat(waitStatus("db", "app-port", Status.UP)).isTrue();
+        assertThat(actions).as("no action while the module was starting").isEmpty();
+        app.destroyForcibly();
+        assertThat(nextAction().action()).isEqualTo(FailureAction.RESTART);
+    }
+
     @Test
     void hungHttpAppIsRestarted() throws Exception {
         int port = freePort();

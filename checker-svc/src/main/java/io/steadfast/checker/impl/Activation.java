@@ -1,5 +1,6 @@
 package io.steadfast.checker.impl;
 
+import io.steadfast.api.Readiness;
 import io.steadfast.api.State;
 
 import java.util.Optional;
@@ -16,6 +17,17 @@ import java.util.Optional;
  */
 public final class Activation {
     private Activation() {
+    }
+
+    /**
+     * Whether an application checker that starts applying now gets the start grace (failing checks before its first
+     * UP are the application still starting, not a failure): when the module is {@code TRANSIENT} here, i.e. still
+     * becoming primary (or UP), its start script not yet run or not yet done. Without it, the checker fired while
+     * heartbeat-svc was busy starting the module (refused), and again on the first check after, before a slow
+     * application listened: a restart of an application that was only starting.
+     */
+    public static boolean startGrace(CheckKind kind, Optional<Readiness> readiness) {
+        return kind.app() && readiness.filter(r -> r == Readiness.TRANSIENT).isPresent();
     }
 
     /** Empty when the checker applies; otherwise why not. */

@@ -2,6 +2,7 @@ package io.steadfast.checker.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.steadfast.api.Readiness;
 import io.steadfast.api.State;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -29,5 +30,14 @@ class ActivationTest {
         }
         assertThat(Activation.inactiveReason(CheckKind.IP, Optional.empty(), false)).isPresent();
         assertThat(Activation.inactiveReason(CheckKind.IP, Optional.of(State.SECOND), false)).isEmpty();
+    }
+
+    @Test
+    void startGraceForAppCheckersWhileTheModuleIsStillBecomingPrimary() {
+        assertThat(Activation.startGrace(CheckKind.TCP, Optional.of(Readiness.TRANSIENT))).isTrue();
+        assertThat(Activation.startGrace(CheckKind.PROCESS, Optional.of(Readiness.TRANSIENT))).isTrue();
+        assertThat(Activation.startGrace(CheckKind.TCP, Optional.of(Readiness.READY))).as("already serving").isFalse();
+        assertThat(Activation.startGrace(CheckKind.TCP, Optional.empty())).isFalse();
+        assertThat(Activation.startGrace(CheckKind.PING, Optional.of(Readiness.TRANSIENT))).as("not the app").isFalse();
     }
 }

@@ -103,7 +103,7 @@ class CheckerRulesIT {
             }
             if (m == WT) {
                 modules.append("      - { name: health, type: custom, command: [" + health
-                        + "], interval: 1s, timeout: 2s, on_failure: wait }\n");
+                        + "], interval: 2s, timeout: 2s, on_failure: wait }\n");
             }
             if (m == CMD) {
                 modules.append("      - { name: missing, type: custom, command: [/nonexistent/steadfast-check],"
@@ -221,8 +221,12 @@ class CheckerRulesIT {
             rs.awaitChecker("node1", "app", "UP", t0);
             rs.awaitOwnState("node1", "PRIM"); // restarted in place
         }
-        assertThat(rs.log("node1")).as("module log of node1")
+        // three restarts asked and carried out: none while the module was starting (start grace), none twice
+        List<String> log = rs.log("node1");
+        assertThat(log).as("module log of node1")
                 .filteredOn(l -> l.startsWith("failover rule: asking heartbeat-svc for restart: checker app down:"))
+                .hasSize(3);
+        assertThat(log).as("module log of node1").filteredOn(l -> l.equals("heartbeat-svc carried out restart"))
                 .hasSize(3);
         kill9(pid);
         String why = rs.awaitReason("node1", "STOP", "checker app failed 4 times in 24h (maxloop 3)");
