@@ -244,8 +244,10 @@ class CheckerVerticleIT {
 
     /**
      * The module becomes primary here (PRIM/TRANSIENT): the app checker applies at once, but the start script has not
-     * started the app yet; it listens 2.5 s later: no action (before, the checker asked for restarts while
-     * heartbeat-svc was still starting the module). A death once it was seen up is a failure again.
+     * started the app yet; 2.5 s later the module is READY (script returned) and the slow app listens 1.5 s after
+     * that: no action (before, the checker asked for restarts while heartbeat-svc was still starting the module, and
+     * once its grace from activation was over, for a restart of an app that was only starting). A death once it was
+     * seen up is a failure again.
      */
     @Test
     void anAppStillStartingIsNotAFailure() throws Exception {
@@ -262,8 +264,9 @@ class CheckerVerticleIT {
                 io.steadfast.config.ModuleType.MIRROR, State.PRIM, io.steadfast.api.Readiness.TRANSIENT, "acquiring",
                 "g1", true, System.currentTimeMillis(), new JsonObject()).toJson());
         Thread.sleep(2500); // rounds fail while the app is not started (nothing to poll for: no action must come)
+        publishState(vertx, "node1", "db", State.PRIM); // READY: the start script returned, the app is slow to listen
+        Thread.sleep(1500);
         Process app = startApp(port);
-        publishState(vertx, "node1", "db", State.PRIM);
         assertThat(waitStatus("db", "app-port", Status.UP)).isTrue();
         assertThat(actions).as("no action while the module was starting").isEmpty();
         app.destroyForcibly();

@@ -20,14 +20,21 @@ public final class Activation {
     }
 
     /**
-     * Whether an application checker that starts applying now gets the start grace (failing checks before its first
-     * UP are the application still starting, not a failure): when the module is {@code TRANSIENT} here, i.e. still
-     * becoming primary (or UP), its start script not yet run or not yet done. Without it, the checker fired while
-     * heartbeat-svc was busy starting the module (refused), and again on the first check after, before a slow
-     * application listened: a restart of an application that was only starting.
+     * A failing application check that does not count yet (the checker has not seen the app UP since it applied or
+     * was re-armed): the module is {@code TRANSIENT} here — becoming primary (or UP), restarting — so its start
+     * script has not run or not returned. Without this the checker fired while heartbeat-svc was still starting the
+     * module (a slow start: VIP, scripts), and restarted an application that was only starting.
      */
-    public static boolean startGrace(CheckKind kind, Optional<Readiness> readiness) {
+    public static boolean starting(CheckKind kind, Optional<Readiness> readiness) {
         return kind.app() && readiness.filter(r -> r == Readiness.TRANSIENT).isPresent();
+    }
+
+    /**
+     * The module became READY here in a state where it serves, after being TRANSIENT: its start script returned,
+     * and the application checkers give the application the grace to listen.
+     */
+    public static boolean started(Optional<Readiness> before, Readiness now, State state) {
+        return state.serves() && now == Readiness.READY && before.filter(r -> r == Readiness.TRANSIENT).isPresent();
     }
 
     /** Empty when the checker applies; otherwise why not. */

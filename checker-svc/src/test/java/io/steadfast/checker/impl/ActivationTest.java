@@ -33,11 +33,21 @@ class ActivationTest {
     }
 
     @Test
-    void startGraceForAppCheckersWhileTheModuleIsStillBecomingPrimary() {
-        assertThat(Activation.startGrace(CheckKind.TCP, Optional.of(Readiness.TRANSIENT))).isTrue();
-        assertThat(Activation.startGrace(CheckKind.PROCESS, Optional.of(Readiness.TRANSIENT))).isTrue();
-        assertThat(Activation.startGrace(CheckKind.TCP, Optional.of(Readiness.READY))).as("already serving").isFalse();
-        assertThat(Activation.startGrace(CheckKind.TCP, Optional.empty())).isFalse();
-        assertThat(Activation.startGrace(CheckKind.PING, Optional.of(Readiness.TRANSIENT))).as("not the app").isFalse();
+    void appFailuresDoNotCountWhileTheModuleIsStartingHere() {
+        assertThat(Activation.starting(CheckKind.TCP, Optional.of(Readiness.TRANSIENT))).isTrue();
+        assertThat(Activation.starting(CheckKind.PROCESS, Optional.of(Readiness.TRANSIENT))).isTrue();
+        assertThat(Activation.starting(CheckKind.TCP, Optional.of(Readiness.READY))).as("serving").isFalse();
+        assertThat(Activation.starting(CheckKind.TCP, Optional.empty())).isFalse();
+        assertThat(Activation.starting(CheckKind.PING, Optional.of(Readiness.TRANSIENT))).as("not the app").isFalse();
+    }
+
+    @Test
+    void startedWhenReadyAfterTransientWhereItServes() {
+        assertThat(Activation.started(Optional.of(Readiness.TRANSIENT), Readiness.READY, State.ALONE)).isTrue();
+        assertThat(Activation.started(Optional.of(Readiness.TRANSIENT), Readiness.READY, State.UP)).isTrue();
+        assertThat(Activation.started(Optional.of(Readiness.READY), Readiness.READY, State.PRIM)).as("republished")
+                .isFalse();
+        assertThat(Activation.started(Optional.of(Readiness.TRANSIENT), Readiness.READY, State.SECOND)).isFalse();
+        assertThat(Activation.started(Optional.empty(), Readiness.READY, State.PRIM)).isFalse();
     }
 }

@@ -24,7 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The failover rules end to end (issue 6): real `steadfast node` agents on node1 and node2 of a lab, the sample
  * app (examples/app, answering {@code <module>@<node>} on the VIP) started by start_prim, and one mirror module per
- * rule so that the test methods share one cluster without depending on each other's order:
+ * rule so that the test methods share one cluster without depending on each other's order.
+ * The primary is node1 (defaultprim) unless its start failed on a loaded machine: the tests call it p, the other o.
  * <ul>
  * <li>{@code rs}: a tcp checker with on_failure restart, maxloop 3 — an app that dies is restarted on its node;
  *     the 4th death within loop_interval stops the module there with the reason (and the SECOND takes over);</li>
@@ -122,8 +123,10 @@ class CheckerRulesIT {
             cluster.startAll();
             for (Mod m : ALL) {
                 LabMirror mirror = mirror(m);
-                mirror.awaitRoles("node1"); // defaultprim of a fresh module
-                mirror.awaitAnswer(m.name() + "@node1");
+                // defaultprim node1 of a fresh module; on a loaded machine a failed start may leave it on node2
+                // (e.g. "vip-svc did not answer within 10 s"): the tests take the primary as they find it
+                String prim = mirror.awaitRoles(null);
+                mirror.awaitAnswer(m.name() + "@" + prim);
             }
         } catch (Throwable e) {
             stopCluster();
@@ -211,35 +214,37 @@ class CheckerRulesIT {
     @Test
     void aDeadAppIsRestartedAndFourDeathsInTheLoopIntervalStopTheModule() throws Exception {
         LabMirror rs = mirror(RS);
-        long pid = livePid(RS, "node1");
+        String p = rs.awaitRoles(null); // the primary (node1 unless its start failed under load)
+        String o = LabMirror.other(p);
+        long pid = livePid(RS, p);
         for (int death = 1; death <= 3; death++) {
             long t0 = System.currentTimeMillis();
             kill9(pid);
-            pid = awaitNewApp(RS, "node1", pid);
-            rs.awaitAnswer("rs@node1");
+            pid = awaitNewApp(RS, p, pid);
+            rs.awaitAnswer("rs@" + p);
             // the checker is seen up again before the next death (a death during the restart grace is not one)
-            rs.awaitChecker("node1", "app", "UP", t0);
-            rs.awaitOwnState("node1", "PRIM"); // restarted in place
+            rs.awaitChecker(p, "app", "UP", t0);
+            rs.awaitOwnState(p, "PRIM"); // restarted in place
         }
         // three restarts asked and carried out: none while the module was starting (start grace), none twice
-        List<String> log = rs.log("node1");
-        assertThat(log).as("module log of node1")
+        List<String> log = rs.log(p);
+        assertThat(log).as("module log of %s", p)
                 .filteredOn(l -> l.startsWith("failover rule: asking heartbeat-svc for restart: checker app down:"))
                 .hasSize(3);
-        assertThat(log).as("module log of node1").filteredOn(l -> l.equals("heartbeat-svc carried out restart"))
+        assertThat(log).as("module log of %s", p).filteredOn(l -> l.equals("heartbeat-svc carried out restart"))
                 .hasSize(3);
         kill9(pid);
-        String why = rs.awaitReason("node1", "STOP", "checker app failed 4 times in 24h (maxloop 3)");
+        String why = rs.awaitReason(p, "STOP", "checker app failed 4 times in 24h (maxloop 3)");
         assertThat(why).contains("connect to 127.0.0.1:" + RS.port());
-        rs.awaitOwnState("node1", "STOP");
+        rs.awaitOwnState(p, "STOP");
         // the module is stopped on node1, not lost: the up-to-date SECOND takes over (DESIGN §2, primary left)
-        rs.awaitOwnState("node2", "ALONE");
-        rs.awaitAnswer("rs@node2");
-        rs.awaitVipOnlyOn("node2");
-        rs.awaitAppOnlyOn("node2");
+        rs.awaitOwnState(o, "ALONE");
+        rs.awaitAnswer("rs@" + o);
+        rs.awaitVipOnlyOn(o);
+        rs.awaitAppOnlyOn(o);
         Optional<String> restarted = LabTesting.await(Duration.ofSeconds(5), Duration.ofMillis(250),
-                () -> rs.ownState("node1").filter(s -> !s.equals("STOP")));
-        assertThat(restarted).as("node1 stays STOP until an operator starts it").isEmpty();
+                () -> rs.ownState(p).filter(s -> !s.equals("STOP")));
+        assertThat(restarted).as("the stopped node stays STOP until an operator starts it").isEmpty();
     }
 
     /**
@@ -250,36 +255,40 @@ class CheckerRulesIT {
     @Test
     void aHungAppIsRestartedByTheTcpChecker() throws Exception {
         LabMirror hung = mirror(HUNG);
-        long pid = livePid(HUNG, "node1");
+        String p = hung.awaitRoles(null); // the primary (node1 unless its start failed under load)
+        String o = LabMirror.other(p);
+        long pid = livePid(HUNG, p);
         signal("STOP", pid);
         try {
-            awaitNewApp(HUNG, "node1", pid);
+            awaitNewApp(HUNG, p, pid);
             assertThat(alive(pid)).as("the frozen app %d was killed", pid).isFalse();
         } finally {
             if (alive(pid)) {
                 signal("CONT", pid);
             }
         }
-        hung.awaitAnswer("hung@node1");
-        hung.awaitLog("node1", "failover rule: asking heartbeat-svc for restart: checker app down: connect to 127.0.0.1:"
+        hung.awaitAnswer("hung@" + p);
+        hung.awaitLog(p, "failover rule: asking heartbeat-svc for restart: checker app down: connect to 127.0.0.1:"
                 + HUNG.port() + " timed out after 1000 ms");
-        hung.awaitLog("node1", "stop_prim (force)");
-        hung.awaitOwnState("node1", "PRIM"); // restarted in place
-        hung.awaitVipOnlyOn("node1");
+        hung.awaitLog(p, "stop_prim (force)");
+        hung.awaitOwnState(p, "PRIM"); // restarted in place
+        hung.awaitVipOnlyOn(p);
     }
 
     /** on_failure stopstart on the primary: it stops there and the SECOND takes over; node1 follows as SECOND. */
     @Test
     void stopstartMovesTheModuleToTheOtherNode() throws Exception {
         LabMirror ss = mirror(SS);
-        kill9(livePid(SS, "node1"));
-        ss.awaitAnswer("ss@node2");
-        ss.awaitRoles("node2");
-        ss.awaitVipOnlyOn("node2");
-        ss.awaitAppOnlyOn("node2");
-        assertThat(ss.reasons("node1", "WAIT")).as("node1 left for WAIT through the rule")
+        String p = ss.awaitRoles(null); // the primary (node1 unless its start failed under load)
+        String o = LabMirror.other(p);
+        kill9(livePid(SS, p));
+        ss.awaitAnswer("ss@" + o);
+        ss.awaitRoles(o);
+        ss.awaitVipOnlyOn(o);
+        ss.awaitAppOnlyOn(o);
+        assertThat(ss.reasons(p, "WAIT")).as("the old primary left for WAIT through the rule")
                 .anyMatch(r -> r.contains("checker app") && r.contains("stopstart"));
-        ss.awaitLog("node1", "failover rule: asking heartbeat-svc for stopstart: checker app down: connect to");
+        ss.awaitLog(p, "failover rule: asking heartbeat-svc for stopstart: checker app down: connect to");
     }
 
     /**
@@ -290,40 +299,42 @@ class CheckerRulesIT {
     @Test
     void waitParksTheModuleAndResumesItWithCustomCheckerExitCodes() throws Exception {
         LabMirror wt = mirror(WT);
-        JsonObject up = wt.awaitChecker("node1", "health", "UP");
+        String p = wt.awaitRoles(null); // the primary (node1 unless its start failed under load)
+        String o = LabMirror.other(p);
+        JsonObject up = wt.awaitChecker(p, "health", "UP");
         assertThat(up.getString("reason")).isEqualTo("health code 0");
 
         long t0 = System.currentTimeMillis();
-        writeCode("node1", 3);
-        JsonObject down = wt.awaitChecker("node1", "health", "DOWN", t0);
+        writeCode(p, 3);
+        JsonObject down = wt.awaitChecker(p, "health", "DOWN", t0);
         assertThat(down.getString("reason")).isEqualTo(dir.resolve("health") + ": exit 3: health code 3");
-        wt.awaitReason("node1", "WAIT", "checker health");
-        wt.awaitAnswer("wt@node2");
-        wt.awaitVipOnlyOn("node2");
+        wt.awaitReason(p, "WAIT", "checker health");
+        wt.awaitAnswer("wt@" + o);
+        wt.awaitVipOnlyOn(o);
         // parked: node1 stays WAIT while its checker is down (the module is not taken back)
         Optional<String> left = LabTesting.await(Duration.ofSeconds(4), Duration.ofMillis(250),
-                () -> wt.ownState("node1").filter(s -> !s.equals("WAIT")));
-        assertThat(left).as("node1 parked in WAIT").isEmpty();
+                () -> wt.ownState(p).filter(s -> !s.equals("WAIT")));
+        assertThat(left).as("the parked node stays WAIT").isEmpty();
 
-        writeCode("node1", 0);
-        wt.awaitRoles("node2");
-        wt.awaitLog("node1", "failover rule: asking heartbeat-svc for wait (resume): checker health is up again");
+        writeCode(p, 0);
+        wt.awaitRoles(o);
+        wt.awaitLog(p, "failover rule: asking heartbeat-svc for wait (resume): checker health is up again");
 
         // both nodes failing: node2 parks, node1 takes over and parks too: nobody serves
         long t1 = System.currentTimeMillis();
-        writeCode("node1", 4);
-        writeCode("node2", 4);
-        wt.awaitChecker("node2", "health", "DOWN", t1);
-        wt.awaitOwnState("node2", "WAIT");
-        wt.awaitOwnState("node1", "WAIT");
-        assertThat(wt.awaitReason("node2", "WAIT", "checker health")).contains("exit 4: health code 4");
+        writeCode(p, 4);
+        writeCode(o, 4);
+        wt.awaitChecker(o, "health", "DOWN", t1);
+        wt.awaitOwnState(o, "WAIT");
+        wt.awaitOwnState(p, "WAIT");
+        assertThat(wt.awaitReason(o, "WAIT", "checker health")).contains("exit 4: health code 4");
         Optional<Boolean> noVip = LabTesting.await(Duration.ofSeconds(15), Duration.ofMillis(200),
-                () -> !wt.hasVip("node1") && !wt.hasVip("node2") ? Optional.of(true) : Optional.empty());
+                () -> !wt.hasVip(p) && !wt.hasVip(o) ? Optional.of(true) : Optional.empty());
         assertThat(noVip).as("parked everywhere: no VIP").isPresent();
         assertThat(wt.answer()).as("nobody serves").doesNotContain("wt@");
 
-        writeCode("node1", 0);
-        writeCode("node2", 0);
+        writeCode(p, 0);
+        writeCode(o, 0);
         String prim = wt.awaitRoles(null);
         wt.awaitAnswer("wt@" + prim);
         wt.awaitVipOnlyOn(prim);
@@ -337,10 +348,12 @@ class CheckerRulesIT {
     @Test
     void missingAndHangingCheckerCommandsAreDownWithAReasonAndBlockNothing() throws Exception {
         LabMirror cmd = mirror(CMD);
-        JsonObject missing = cmd.awaitChecker("node1", "missing", "DOWN");
+        String p = cmd.awaitRoles(null); // the primary (node1 unless its start failed under load)
+        String o = LabMirror.other(p);
+        JsonObject missing = cmd.awaitChecker(p, "missing", "DOWN");
         assertThat(missing.getString("reason")).startsWith("/nonexistent/steadfast-check: cannot run")
                 .contains("No such file");
-        JsonObject slow = cmd.awaitChecker("node1", "slow", "DOWN");
+        JsonObject slow = cmd.awaitChecker(p, "slow", "DOWN");
         assertThat(slow.getString("reason")).isEqualTo("sleep " + SLOW_SLEEP + ": timed out after 1000 ms (killed)");
         List<Long> counts = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -349,16 +362,16 @@ class CheckerRulesIT {
             Thread.sleep(700);
         }
         assertThat(counts).as("probe processes of the slow checker alive at a time").allMatch(c -> c <= 2);
-        assertThat(cmd.ownState("node1")).contains("PRIM");
-        cmd.awaitAnswer("cmd@node1");
+        assertThat(cmd.ownState(p)).contains("PRIM");
+        cmd.awaitAnswer("cmd@" + p);
 
         long t0 = System.currentTimeMillis();
-        long pid = livePid(CMD, "node1");
+        long pid = livePid(CMD, p);
         kill9(pid);
-        awaitNewApp(CMD, "node1", pid);
-        cmd.awaitChecker("node1", "app", "UP", t0);
-        cmd.awaitAnswer("cmd@node1");
-        cmd.awaitOwnState("node1", "PRIM");
-        assertThat(cmd.checker("node1", "slow").map(c -> c.getString("status"))).contains("DOWN");
+        awaitNewApp(CMD, p, pid);
+        cmd.awaitChecker(p, "app", "UP", t0);
+        cmd.awaitAnswer("cmd@" + p);
+        cmd.awaitOwnState(p, "PRIM");
+        assertThat(cmd.checker(p, "slow").map(c -> c.getString("status"))).contains("DOWN");
     }
 }

@@ -69,59 +69,60 @@ class WitnessCheckerIT {
             LabMirror db = new LabMirror(cluster, "db", VIP, PORT);
             try {
                 cluster.startAll();
-                db.awaitRoles("node1");
-                db.awaitAnswer("db@node1");
-                db.awaitChecker("node1", "witness", "UP");
+                String a = db.awaitRoles(null); // node1 (defaultprim) unless its start failed under load
+                String b = LabMirror.other(a);
+                db.awaitAnswer("db@" + a);
+                db.awaitChecker(a, "witness", "UP");
 
-                // 1. only the primary loses the witness: its checker parks it, node2 takes over
+                // 1. only the primary (a) loses the witness: its checker parks it, b takes over
                 long t0 = System.currentTimeMillis();
-                blockWitness(lab.node("node1"));
-                JsonObject down = db.awaitChecker("node1", "witness", "DOWN", t0);
+                blockWitness(lab.node(a));
+                JsonObject down = db.awaitChecker(a, "witness", "DOWN", t0);
                 assertThat(down.getString("reason")).startsWith("no witness reached: ping " + WITNESS);
-                db.awaitReason("node1", "WAIT", "checker witness");
-                db.awaitOwnState("node2", "ALONE");
-                db.awaitAnswer("db@node2");
-                db.awaitVipOnlyOn("node2");
-                assertStays(db, "node2", "node1");
-                unblockWitness(lab.node("node1"));
-                db.awaitRoles("node2"); // resumed: node1 follows as SECOND
+                db.awaitReason(a, "WAIT", "checker witness");
+                db.awaitOwnState(b, "ALONE");
+                db.awaitAnswer("db@" + b);
+                db.awaitVipOnlyOn(b);
+                assertStays(db, b, a);
+                unblockWitness(lab.node(a));
+                db.awaitRoles(b); // resumed: a follows as SECOND
 
-                // 2. the nodes lose each other, only the primary (node2) reaches the witness: it stays primary
-                blockWitness(lab.node("node1"));
+                // 2. the nodes lose each other, only the primary (b) reaches the witness: it stays primary
+                blockWitness(lab.node(a));
                 cutPeers(lab);
-                db.awaitOwnState("node1", "WAIT");
-                db.awaitOwnState("node2", "ALONE");
-                assertStays(db, "node2", "node1");
-                unblockWitness(lab.node("node1"));
+                db.awaitOwnState(a, "WAIT");
+                db.awaitOwnState(b, "ALONE");
+                assertStays(db, b, a);
+                unblockWitness(lab.node(a));
                 healPeers(lab);
-                db.awaitRoles("node2");
+                db.awaitRoles(b);
 
-                // 3. the nodes lose each other, only the SECOND (node1) reaches the witness: it becomes primary and
-                // node2, which reaches nobody, steps down
+                // 3. the nodes lose each other, only the SECOND (a) reaches the witness: it becomes primary and
+                // b, which reaches nobody, steps down
                 long cut = System.nanoTime();
                 List<String> overlap = new ArrayList<>();
-                blockWitness(lab.node("node2"));
+                blockWitness(lab.node(b));
                 cutPeers(lab);
                 Optional<Boolean> moved = LabTesting.await(LabMirror.SETTLE, Duration.ofMillis(100), () -> {
-                    boolean v1 = db.hasVip("node1");
-                    boolean v2 = db.hasVip("node2");
-                    if (v1 && v2) {
+                    boolean va = db.hasVip(a);
+                    boolean vb = db.hasVip(b);
+                    if (va && vb) {
                         overlap.add((System.nanoTime() - cut) / 1_000_000 + " ms");
                     }
-                    return v1 && !v2 ? Optional.of(true) : Optional.empty();
+                    return va && !vb ? Optional.of(true) : Optional.empty();
                 });
-                assertThat(moved).as("the VIP moved to node1").isPresent();
+                assertThat(moved).as("the VIP moved to %s", a).isPresent();
                 LOG.info("VIP on both nodes after the cut at: {}", overlap.isEmpty() ? "never (sampled every 100 ms)"
                         : overlap);
-                db.awaitOwnState("node1", "ALONE");
-                db.awaitOwnState("node2", "WAIT");
-                assertThat(db.reasons("node2", "WAIT")).as("node2 stepped down for the witness")
+                db.awaitOwnState(a, "ALONE");
+                db.awaitOwnState(b, "WAIT");
+                assertThat(db.reasons(b, "WAIT")).as("%s stepped down for the witness", b)
                         .anyMatch(r -> r.contains("witness"));
-                assertStays(db, "node1", "node2");
-                unblockWitness(lab.node("node2"));
+                assertStays(db, a, b);
+                unblockWitness(lab.node(b));
                 healPeers(lab);
-                db.awaitRoles("node1");
-                db.awaitAnswer("db@node1");
+                db.awaitRoles(a);
+                db.awaitAnswer("db@" + a);
             } finally {
                 for (String n : LabMirror.NODES) { // the app runs outside the agents' JVMs
                     lab.node(n).exec(Duration.ofSeconds(10), "env", "STEADFAST_MODULE=db", "STEADFAST_NODE=" + n,
