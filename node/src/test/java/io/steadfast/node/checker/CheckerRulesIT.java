@@ -104,7 +104,7 @@ class CheckerRulesIT {
             }
             if (m == WT) {
                 modules.append("      - { name: health, type: custom, command: [" + health
-                        + "], interval: 2s, timeout: 2s, on_failure: wait }\n");
+                        + "], interval: 4s, timeout: 4s, on_failure: wait }\n");
             }
             if (m == CMD) {
                 modules.append("      - { name: missing, type: custom, command: [/nonexistent/steadfast-check],"
