@@ -63,7 +63,9 @@ import java.util.concurrent.Callable;
  * action, or refuses it with a failure. On acceptance of a restart/stopstart the checker that fired is re-armed:
  * failing checks before it is first seen UP again are ignored for {@link #restartGrace} (the restart is still in
  * progress); after that a failure fires again, so an application still dead after a restart is restarted again,
- * until maxloop stops the module. Which checkers run where: {@link Activation}. The module state comes from
+ * until maxloop stops the module. Likewise while the module is still starting here (TRANSIENT: its start script
+ * has not run or not returned) and for {@link #restartGrace} after it became READY. Which checkers run where:
+ * {@link Activation}. The module state comes from
  * {@link HeartbeatApi#MODULE_STATE} (and {@link HeartbeatApi#states} at start).
  */
 public class CheckerVerticle extends ServiceVerticle {
@@ -250,9 +252,17 @@ public class CheckerVerticle extends ServiceVerticle {
                 return; // re-armed or switched off while this probe ran
             }
             Outcome outcome = o != null ? o : Outcome.down(name + ": " + e);
-            if (!outcome.up() && c.tracker().status() == Status.INIT && System.currentTimeMillis() < c.graceUntil()) {
-                c.tracker().pending("waiting for the application after the action: " + outcome.reason());
-                return;
+            if (!outcome.up() && c.tracker().status() == Status.INIT) {
+                if (Activation.starting(c.tracker().kind(), stateOf(c.tracker().module(), ctx.nodeName())
+                        .map(ModuleState::readiness))) {
+                    c.tracker().pending("waiting for the application: the module is starting here: "
+                            + outcome.reason());
+                    return;
+                }
+                if (System.currentTimeMillis() < c.graceUntil()) {
+                    c.tracker().pending("waiting for the application after the action: " + outcome.reason());
+                    return;
+                }
             }
             c.tracker().result(outcome).ifPresent(this::emit);
         }));
@@ -296,9 +306,10 @@ public class CheckerVerticle extends ServiceVerticle {
                     rules.refused(req);
                     log.append("heartbeat-svc did not carry out " + what + ": " + ErrorCode.of(e).id() + ": "
                             + e.getMessage());
-                    if (!req.resume() && req.action() != FailureAction.WAIT) {
-                        rearm(c, "re-armed after a refused " + what + ": checking again");
-                    }
+                    // the checker's status did not change, so its rule would not fire again by itself: forget the
+                    // last result, and the next check asks again (a refused WAIT parks at the next failing check, a
+                    // refused resume resumes at the next good one; a switched-off checker stays off)
+                    rearm(c, "re-armed after a refused " + what + ": checking again");
                 });
     }
 
@@ -315,8 +326,16 @@ public class CheckerVerticle extends ServiceVerticle {
     // ---- module states
 
     private void onModuleState(ModuleState s) {
-        states.computeIfAbsent(s.module(), m -> new java.util.concurrent.ConcurrentHashMap<>()).put(s.node(), s);
+        ModuleState before = states.computeIfAbsent(s.module(), m -> new java.util.concurrent.ConcurrentHashMap<>())
+                .put(s.node(), s);
         if (s.node().equals(ctx.nodeName()) && modules.containsKey(s.module())) {
+            if (Activation.started(Optional.ofNullable(before).map(ModuleState::readiness), s.readiness(),
+                    s.state())) {
+                // start_prim/start_both has just returned: give a slow application the grace to listen
+                long until = System.currentTimeMillis() + restartGrace(modules.get(s.module()));
+                checkers.get(s.module()).stream().filter(c -> c.tracker().kind().app())
+                        .forEach(c -> c.graceUntil(Math.max(c.graceUntil(), until)));
+            }
             reevaluate(s.module());
         }
     }

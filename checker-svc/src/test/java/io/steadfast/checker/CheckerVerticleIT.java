@@ -242,6 +242,37 @@ class CheckerVerticleIT {
         assertThat(actions).as("no second restart while the first was in progress").isEmpty();
     }
 
+    /**
+     * The module becomes primary here (PRIM/TRANSIENT): the app checker applies at once, but the start script has not
+     * started the app yet; 2.5 s later the module is READY (script returned) and the slow app listens 1.5 s after
+     * that: no action (before, the checker asked for restarts while heartbeat-svc was still starting the module, and
+     * once its grace from activation was over, for a restart of an app that was only starting). A death once it was
+     * seen up is a failure again.
+     */
+    @Test
+    void anAppStillStartingIsNotAFailure() throws Exception {
+        int port = freePort();
+        deploy("""
+                - name: db
+                  type: mirror
+                  nodes: [node1, node2]
+                  scripts: { timeout: 10s }
+                  checkers:
+                    - { name: app-port, type: tcp, target: "127.0.0.1:%d", interval: 1s, timeout: 500ms, on_failure: restart }
+                """.formatted(port));
+        vertx.eventBus().publish(HeartbeatApi.MODULE_STATE, new HeartbeatApi.ModuleState("node1", "db",
+                io.steadfast.config.ModuleType.MIRROR, State.PRIM, io.steadfast.api.Readiness.TRANSIENT, "acquiring",
+                "g1", true, System.currentTimeMillis(), new JsonObject()).toJson());
+        Thread.sleep(2500); // rounds fail while the app is not started (nothing to poll for: no action must come)
+        publishState(vertx, "node1", "db", State.PRIM); // READY: the start script returned, the app is slow to listen
+        Thread.sleep(1500);
+        Process app = startApp(port);
+        assertThat(waitStatus("db", "app-port", Status.UP)).isTrue();
+        assertThat(actions).as("no action while the module was starting").isEmpty();
+        app.destroyForcibly();
+        assertThat(nextAction().action()).isEqualTo(FailureAction.RESTART);
+    }
+
     @Test
     void hungHttpAppIsRestarted() throws Exception {
         int port = freePort();
@@ -294,6 +325,46 @@ class CheckerVerticleIT {
         assertThat(resume.reason()).startsWith("checker dep is up again");
         // resumed while the module is still WAIT: now an application checker that does not apply
         assertThat(waitStatus("db", "dep", Status.DISABLED)).isTrue();
+    }
+
+    /**
+     * heartbeat-svc refuses an action while a role change runs (e.g. the node is still becoming primary when its
+     * checker first fails): the refused WAIT is asked again at the next failing check, and so is a refused resume
+     * at the next good one — the checker's status did not change, so nothing else would fire the rule again.
+     */
+    @Test
+    void refusedWaitAndResumeAreAskedAgain() throws Exception {
+        Path flag = dir.resolve("healthy");
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        heartbeat = req -> {
+            int n = calls.incrementAndGet();
+            return n != 1 && n != 3; // refuse the first WAIT and the first resume
+        };
+        deploy("""
+                - name: db
+                  type: mirror
+                  nodes: [node1, node2]
+                  checkers:
+                    - { name: dep, type: custom, command: [test, -e, %s], interval: 1s, timeout: 1s, on_failure: wait }
+                """.formatted(flag));
+        publishState(vertx, "node1", "db", State.PRIM);
+        ActionRequest refused = nextAction();
+        assertThat(refused.action()).isEqualTo(FailureAction.WAIT);
+        assertThat(refused.resume()).isFalse();
+        ActionRequest again = nextAction();
+        assertThat(again.action()).isEqualTo(FailureAction.WAIT);
+        assertThat(again.resume()).isFalse();
+        publishState(vertx, "node1", "db", State.WAIT);
+        Files.createFile(flag);
+        ActionRequest resumeRefused = nextAction();
+        assertThat(resumeRefused.resume()).isTrue();
+        ActionRequest resume = nextAction();
+        assertThat(resume.resume()).isTrue();
+        assertThat(resume.reason()).startsWith("checker dep is up again");
+        assertThat(actions.poll(2500, TimeUnit.MILLISECONDS)).as("nothing more once resumed").isNull();
+        assertThat(logLines).extracting(LogLine::line)
+                .anyMatch(l -> l.startsWith("heartbeat-svc did not carry out wait: "))
+                .anyMatch(l -> l.startsWith("heartbeat-svc did not carry out wait (resume): "));
     }
 
     @Test

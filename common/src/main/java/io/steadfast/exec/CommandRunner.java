@@ -23,6 +23,8 @@ public class CommandRunner {
     private static final Logger LOG = LoggerFactory.getLogger(CommandRunner.class);
     /** Output kept per stream; more is dropped so a chatty command cannot fill the heap. */
     static final int MAX_OUTPUT = 1 << 20;
+    /** After the command exited, its output is awaited at least this long (even past the timeout). */
+    static final long OUTPUT_GRACE_MS = 200;
 
     private final List<String> prefix;
 
@@ -59,8 +61,9 @@ public class CommandRunner {
             LOG.debug("cannot start {}: {}", argv, e.getMessage());
             return new CommandResult(List.copyOf(argv), -1, "", "cannot run: " + e.getMessage(), false);
         }
-        CompletableFuture<String> out = drain(p.getInputStream());
-        CompletableFuture<String> err = drain(p.getErrorStream());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Drain out = drain(p.getInputStream());
+        Drain err = drain(p.getErrorStream());
         try (OutputStream in = p.getOutputStream()) {
             if (stdin != null) {
                 in.write(stdin.getBytes(StandardCharsets.UTF_8));
@@ -83,27 +86,61 @@ public class CommandRunner {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return new CommandResult(List.copyOf(argv), -1, out.getNow(""), err.getNow(""), true);
+            return new CommandResult(List.copyOf(argv), -1, out.text(), err.text(), true);
         }
-        return new CommandResult(List.copyOf(argv), p.exitValue(), out.join(), err.join(), false);
+        // A child the command left in the background may hold its stdout/stderr open: the output then never ends.
+        // Wait for it no longer than the rest of the timeout (at least OUTPUT_GRACE_MS) and keep what came.
+        long wait = Math.max(OUTPUT_GRACE_MS, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
+        out.await(until);
+        err.await(until);
+        return new CommandResult(List.copyOf(argv), p.exitValue(), out.text(), err.text(), false);
     }
 
-    private static CompletableFuture<String> drain(InputStream stream) {
-        return CompletableFuture.supplyAsync(() -> {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    /** One output stream being read on its own virtual thread, up to {@link #MAX_OUTPUT}. */
+    private static final class Drain {
+        private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        private final CompletableFuture<Void> done = new CompletableFuture<>();
+
+        synchronized void write(byte[] chunk, int n) {
+            if (buf.size() < MAX_OUTPUT) {
+                buf.write(chunk, 0, Math.min(n, MAX_OUTPUT - buf.size()));
+            }
+        }
+
+        /** What was read so far. */
+        synchronized String text() {
+            return buf.toString(StandardCharsets.UTF_8);
+        }
+
+        /** Until the stream ended or {@code until} (System.nanoTime) passed. */
+        void await(long until) {
+            try {
+                done.get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // the output is still open (or failed): keep what was read
+            }
+        }
+    }
+
+    private static Drain drain(InputStream stream) {
+        Drain d = new Drain();
+        virtual(() -> {
             byte[] chunk = new byte[8192];
             try (stream) {
                 int n;
                 while ((n = stream.read(chunk)) >= 0) {
-                    if (buf.size() < MAX_OUTPUT) {
-                        buf.write(chunk, 0, Math.min(n, MAX_OUTPUT - buf.size()));
-                    }
+                    d.write(chunk, n);
                 }
             } catch (IOException e) {
                 // process killed: keep what was read
+            } finally {
+                d.done.complete(null);
             }
-            return buf.toString(StandardCharsets.UTF_8);
-        }, CommandRunner::virtual);
+        });
+        return d;
     }
 
     private static void virtual(Runnable r) {

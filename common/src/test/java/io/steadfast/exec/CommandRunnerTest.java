@@ -36,6 +36,17 @@ class CommandRunnerTest {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
     }
 
+    /** A command that exits but leaves a child holding its stdout: its result comes by the timeout, not later. */
+    @Test
+    void aBackgroundChildHoldingTheOutputDoesNotHoldTheResult() {
+        long start = System.nanoTime();
+        CommandResult r = runner.run(List.of("sh", "-c", "echo hi; sleep 8 & exit 3"), Duration.ofMillis(500));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThat(r.timedOut()).isFalse();
+        assertThat(r.exitCode()).isEqualTo(3);
+        assertThat(r.stdout()).isEqualTo("hi\n");
+    }
+
     @Test
     void aMissingProgramIsAResultNotAnException() {
         CommandResult r = runner.run(List.of("/nonexistent/program"), Duration.ofSeconds(5));

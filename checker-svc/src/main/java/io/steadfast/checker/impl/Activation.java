@@ -1,5 +1,6 @@
 package io.steadfast.checker.impl;
 
+import io.steadfast.api.Readiness;
 import io.steadfast.api.State;
 
 import java.util.Optional;
@@ -16,6 +17,24 @@ import java.util.Optional;
  */
 public final class Activation {
     private Activation() {
+    }
+
+    /**
+     * A failing application check that does not count yet (the checker has not seen the app UP since it applied or
+     * was re-armed): the module is {@code TRANSIENT} here — becoming primary (or UP), restarting — so its start
+     * script has not run or not returned. Without this the checker fired while heartbeat-svc was still starting the
+     * module (a slow start: VIP, scripts), and restarted an application that was only starting.
+     */
+    public static boolean starting(CheckKind kind, Optional<Readiness> readiness) {
+        return kind.app() && readiness.filter(r -> r == Readiness.TRANSIENT).isPresent();
+    }
+
+    /**
+     * The module became READY here in a state where it serves, after being TRANSIENT: its start script returned,
+     * and the application checkers give the application the grace to listen.
+     */
+    public static boolean started(Optional<Readiness> before, Readiness now, State state) {
+        return state.serves() && now == Readiness.READY && before.filter(r -> r == Readiness.TRANSIENT).isPresent();
     }
 
     /** Empty when the checker applies; otherwise why not. */

@@ -80,10 +80,19 @@ public final class FailoverRules {
         }
     }
 
-    /** heartbeat-svc refused or did not answer a WAIT: the checker may park the module again later. */
+    /**
+     * heartbeat-svc refused or did not answer {@code request} (e.g. a role change was in progress). A WAIT: the
+     * module is not parked, so the checker may park it again; a resume: the module is still parked over there, so
+     * the checker's next UP must ask again.
+     */
     public void refused(ActionRequest request) {
-        if (request.action() == FailureAction.WAIT && !request.resume()) {
-            parked.remove(request.module() + "/" + request.checker());
+        if (request.action() == FailureAction.WAIT) {
+            String key = request.module() + "/" + request.checker();
+            if (request.resume()) {
+                parked.add(key);
+            } else {
+                parked.remove(key);
+            }
         }
     }
 

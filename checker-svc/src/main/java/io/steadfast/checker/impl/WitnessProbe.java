@@ -9,7 +9,9 @@ import java.util.List;
 
 /**
  * Up when at least one witness answers (ping, or a TCP connect for {@code tcp:addr:port}), tried in order.
- * The split-brain rule of heartbeat-svc reads the same publication.
+ * heartbeat-svc's split-brain rule does not read this checker: it asks {@code splitbrain.witness} itself, once all
+ * heartbeats are lost. This checker lets a node act on a lost witness before that, while the peer is still in
+ * sight: e.g. {@code on_failure: wait} hands the module to a peer that may still reach it (WitnessCheckerIT).
  */
 public record WitnessProbe(CommandRunner runner, List<WitnessTarget> witnesses) implements Probe {
     @Override

@@ -2,6 +2,7 @@ package io.steadfast.checker.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.steadfast.api.Readiness;
 import io.steadfast.api.State;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -29,5 +30,24 @@ class ActivationTest {
         }
         assertThat(Activation.inactiveReason(CheckKind.IP, Optional.empty(), false)).isPresent();
         assertThat(Activation.inactiveReason(CheckKind.IP, Optional.of(State.SECOND), false)).isEmpty();
+    }
+
+    @Test
+    void appFailuresDoNotCountWhileTheModuleIsStartingHere() {
+        assertThat(Activation.starting(CheckKind.TCP, Optional.of(Readiness.TRANSIENT))).isTrue();
+        assertThat(Activation.starting(CheckKind.PROCESS, Optional.of(Readiness.TRANSIENT))).isTrue();
+        assertThat(Activation.starting(CheckKind.TCP, Optional.of(Readiness.READY))).as("serving").isFalse();
+        assertThat(Activation.starting(CheckKind.TCP, Optional.empty())).isFalse();
+        assertThat(Activation.starting(CheckKind.PING, Optional.of(Readiness.TRANSIENT))).as("not the app").isFalse();
+    }
+
+    @Test
+    void startedWhenReadyAfterTransientWhereItServes() {
+        assertThat(Activation.started(Optional.of(Readiness.TRANSIENT), Readiness.READY, State.ALONE)).isTrue();
+        assertThat(Activation.started(Optional.of(Readiness.TRANSIENT), Readiness.READY, State.UP)).isTrue();
+        assertThat(Activation.started(Optional.of(Readiness.READY), Readiness.READY, State.PRIM)).as("republished")
+                .isFalse();
+        assertThat(Activation.started(Optional.of(Readiness.TRANSIENT), Readiness.READY, State.SECOND)).isFalse();
+        assertThat(Activation.started(Optional.empty(), Readiness.READY, State.PRIM)).isFalse();
     }
 }

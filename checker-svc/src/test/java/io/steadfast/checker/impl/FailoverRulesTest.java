@@ -90,6 +90,18 @@ class FailoverRulesTest {
         assertThat(down("gw", FailureAction.WAIT)).isPresent();
     }
 
+    /** A resume that did not get through: the module is still parked over there, so the next UP asks again. */
+    @Test
+    void refusedResumeIsAskedAgainAtTheNextUp() {
+        down("gw", FailureAction.WAIT).orElseThrow();
+        ActionRequest resume = rules.onTransition("db", "gw", FailureAction.WAIT, loop, Status.UP, "ok").orElseThrow();
+        rules.refused(resume);
+        assertThat(rules.parked("db", "gw")).isTrue();
+        ActionRequest again = rules.onTransition("db", "gw", FailureAction.WAIT, loop, Status.UP, "ok").orElseThrow();
+        assertThat(again.resume()).isTrue();
+        assertThat(rules.parked("db", "gw")).isFalse();
+    }
+
     @Test
     void noneStopAndOtherTransitions() {
         assertThat(down("x", FailureAction.NONE)).isEmpty();

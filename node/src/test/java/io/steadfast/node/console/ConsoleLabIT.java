@@ -6,9 +6,9 @@ import io.steadfast.console.PrometheusText;
 import io.steadfast.lab.ExecResult;
 import io.steadfast.lab.Lab;
 import io.steadfast.lab.LabSpec;
+import io.steadfast.node.LabMirror;
 import io.steadfast.node.LabTesting;
 import io.steadfast.node.demo.LabCluster;
-import io.steadfast.node.mirror.MirrorFailoverIT;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The console and the CLI against a RUNNING lab cluster (issue 7): two node namespaces each running a real node
  * agent ({@code steadfast node}, {@link LabCluster}), the mirror module {@code db} with the sample app on a VIP (as
- * in {@link MirrorFailoverIT}), a client namespace. One cluster for the whole class, started once.
+ * in {@code MirrorFailoverIT}), a client namespace. One cluster for the whole class, started once.
  *
  * <ul>
  *   <li>headless Chromium opens node1's console (relayed to 127.0.0.1 of this machine as {@code steadfast demo}
@@ -51,6 +51,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ConsoleLabIT {
     static final String MODULE = "db";
+    static final String VIP = "198.18.0.60";
+    static final int PORT = 8080;
     static final List<String> NODES = List.of("node1", "node2");
     static final Path ARTIFACTS = Path.of("target", "browser-lab");
     /** One CLI JVM (start + request); a swap answers once the handover is under way. Generous: shared 2 cores. */
@@ -63,6 +65,7 @@ class ConsoleLabIT {
     static Path dir;
     static Lab lab;
     static LabCluster cluster;
+    static LabMirror db;
     static Process relay;
     /** node1's console as the browser on this machine reaches it (through the relay). */
     static String url;
@@ -90,10 +93,11 @@ class ConsoleLabIT {
                       start_prim: [env, PORT=%4$d, APP_DIR=%3$s, %1$s/start]
                       stop_prim: [env, APP_DIR=%3$s, %1$s/stop]
                       timeout: 20s
-                """.formatted(app, MirrorFailoverIT.VIP, dir, MirrorFailoverIT.PORT, MODULE);
+                """.formatted(app, VIP, dir, PORT, MODULE);
         lab = Lab.create(LabSpec.builder().nodes(2).clients(1).secondLan(true).build());
         Path users = dir.resolve("users");
         cluster = LabCluster.configure(lab, home, dir.resolve("cluster"), modules, Optional.of(users));
+        db = new LabMirror(cluster, MODULE, VIP, PORT);
 
         // the operator's console user, added with the CLI an administrator uses (there is no default user)
         password = UUID.randomUUID().toString();
@@ -104,7 +108,7 @@ class ConsoleLabIT {
         assertThat(add.code()).as("user add: %s", add).isZero();
 
         cluster.startAll();
-        MirrorFailoverIT.awaitRoles(cluster, "node1"); // defaultprim of a fresh module
+        db.awaitRoles("node1"); // defaultprim of a fresh module
 
         int port;
         try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -149,7 +153,7 @@ class ConsoleLabIT {
 
     @Test
     void thePageShowsTheRolesSwapsAfterConfirmationAndSignInAndShowsTheNewRolesWithoutReloading() throws Exception {
-        String prim = MirrorFailoverIT.awaitRoles(cluster, null);
+        String prim = db.awaitRoles(null);
         String second = other(prim);
         try (Browser browser = Browser.start(ARTIFACTS)) {
             ChromeDriver driver = browser.driver();
@@ -196,8 +200,8 @@ class ConsoleLabIT {
             }
         }
         // what the page showed is what the cluster did: the API agrees and the client is served by the new primary
-        MirrorFailoverIT.awaitRoles(cluster, second);
-        MirrorFailoverIT.awaitAnswer(lab, "db@" + second);
+        db.awaitRoles(second);
+        db.awaitAnswer("db@" + second);
     }
 
     private static String toast(ChromeDriver driver) {
@@ -212,7 +216,7 @@ class ConsoleLabIT {
 
     @Test
     void stateExitCodeIsTheStateOfTheModuleOnTheNode() throws Exception {
-        String prim = MirrorFailoverIT.awaitRoles(cluster, null);
+        String prim = db.awaitRoles(null);
         String second = other(prim);
 
         Run listing = steadfast(prim, null, "state");
@@ -243,7 +247,7 @@ class ConsoleLabIT {
 
     @Test
     void checkFollowsTheMonitoringPluginConventionAndStopStartChangeIt() throws Exception {
-        String prim = MirrorFailoverIT.awaitRoles(cluster, null);
+        String prim = db.awaitRoles(null);
         String second = other(prim);
 
         Run ok = steadfast(second, null, "check", "-m", MODULE);
@@ -274,13 +278,13 @@ class ConsoleLabIT {
             Run start = steadfast(prim, token(), "start", "-m", MODULE, "--node", second);
             assertThat(start.code()).as("%s", start).isZero();
         }
-        MirrorFailoverIT.awaitRoles(cluster, prim);
+        db.awaitRoles(prim);
         assertThat(steadfast(second, null, "check", "-m", MODULE).code()).isZero();
     }
 
     @Test
     void moduleCommandsNeedCredentialsExit1WhenRefusedAnd0WhenDone() throws Exception {
-        String prim = MirrorFailoverIT.awaitRoles(cluster, null);
+        String prim = db.awaitRoles(null);
         String second = other(prim);
 
         Run anonymous = steadfast(prim, null, "swap", "-m", MODULE);
@@ -302,10 +306,10 @@ class ConsoleLabIT {
         Run swap = steadfast(prim, token(), "swap", "-m", MODULE);
         assertThat(swap.code()).as("%s", swap).isZero();
         assertThat(swap.out()).contains("swap db on " + prim);
-        MirrorFailoverIT.awaitRoles(cluster, second);
+        db.awaitRoles(second);
         assertThat(steadfast(second, null, "state", "-m", MODULE).code()).isEqualTo(3);
         assertThat(steadfast(prim, null, "state", "-m", MODULE).code()).isEqualTo(4);
-        MirrorFailoverIT.awaitAnswer(lab, "db@" + second);
+        db.awaitAnswer("db@" + second);
     }
 
     @Test
@@ -322,7 +326,7 @@ class ConsoleLabIT {
 
     @Test
     void metricsOfEachAgentAreValidPrometheusTextWithTheModuleStatePerNode() throws Exception {
-        String prim = MirrorFailoverIT.awaitRoles(cluster, null);
+        String prim = db.awaitRoles(null);
         String second = other(prim);
         Http.Reply viaRelay = new Http(url).get("/metrics");
         assertThat(viaRelay.status()).isEqualTo(200);
