@@ -48,15 +48,21 @@ public final class MirrorFailoverBench {
     }
 
     public static void main(String[] args) throws Exception {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        boolean soak = args.length > 0 && args[0].equals("soak");
+        int n = args.length > (soak ? 1 : 0) ? Integer.parseInt(args[soak ? 1 : 0]) : 10;   // rounds, or soak minutes
         Path home = Path.of("").toAbsolutePath();
         Path dir = Files.createTempDirectory("sf-mirror-bench");
         try (Lab lab = Lab.create(LabSpec.builder().nodes(2).clients(1).secondLan(true).build())) {
             MirrorFailoverBench bench = new MirrorFailoverBench(home, dir, lab);
-            bench.keepalived("keepalived power loss, VRRPv2 advert_int 1s (default)", 2, "1", rounds);
-            bench.keepalived("keepalived power loss, VRRPv3 advert_int 0.1s", 3, "0.1", rounds);
-            bench.steadfast(rounds);
-            bench.report(rounds);
+            if (soak) {
+                new MirrorSoak(bench, n).run();
+                return;
+            }
+            bench.keepalived("keepalived power loss, VRRPv2 advert_int 1s (default)", 2, "1", n);
+            bench.keepalived("keepalived power loss, VRRPv3 advert_int 0.1s", 3, "0.1", n);
+            bench.steadfast("defaults", "", List.of("kill -9", "power loss", "SIGSTOP"), n);
+            bench.steadfast("pulse 50ms, timeout 250ms", "pulse: 50ms, timeout: 250ms, ", List.of("power loss"), n);
+            bench.report(n);
         }
     }
 
@@ -103,14 +109,15 @@ public final class MirrorFailoverBench {
 
     // ---- steadfast --------------------------------------------------------------------------------
 
-    void steadfast(int rounds) throws Exception {
+    /** Starts the mirror {@code db} (heartbeat settings {@code heartbeat} added to its defaults) on both nodes. */
+    LabCluster mirror(String name, String heartbeat) throws Exception {
         String app = home.resolve("examples/app").toString();
         String modules = """
                 modules:
                   - name: db
                     type: mirror
                     nodes: [node1, node2]
-                    heartbeat: { lans: [lan1, lan2], port: 8888 }
+                    heartbeat: { %5$slans: [lan1, lan2], port: 8888 }
                     vip: { addr: %2$s/16, interface: eth0 }
                     service: { defaultprim: node1 }
                     scripts:
@@ -118,12 +125,26 @@ public final class MirrorFailoverBench {
                       start_prim: [env, PORT=%4$d, APP_DIR=%3$s, %1$s/start]
                       stop_prim: [env, APP_DIR=%3$s, %1$s/stop]
                       timeout: 20s
-                """.formatted(app, VIP, dir, PORT);
-        LabCluster cluster = LabCluster.configure(lab, home, dir.resolve("cluster"), modules).withWatchdog();
+                """.formatted(app, VIP, dir, PORT, heartbeat);
+        LabCluster cluster = LabCluster.configure(lab, home, dir.resolve(name), modules).withWatchdog();
         cluster.startAll();
+        return cluster;
+    }
+
+    /** Stops a cluster of {@link #mirror} for good: agents killed, app stopped, VIP removed on both nodes. */
+    void teardown(LabCluster cluster) {
+        cluster.agents().values().forEach(LabProcess::kill9);
+        for (LabNode n : lab.nodes()) {
+            stopApp(n);
+            n.exec(Duration.ofSeconds(5), "ip", "addr", "del", VIP + "/16", "dev", "eth0");
+        }
+    }
+
+    void steadfast(String settings, String heartbeat, List<String> faults, int rounds) throws Exception {
+        LabCluster cluster = mirror("cluster-" + settings.replaceAll("[^a-z0-9]+", "-"), heartbeat);
         try (Probe probe = Probe.start(lab.client(1), dir, VIP, PORT)) {
             awaitRoles(cluster);
-            for (String fault : List.of("kill -9", "power loss", "SIGSTOP")) {
+            for (String fault : faults) {
                 for (int r = 0; r < rounds; r++) {
                     String primary = awaitRoles(cluster);
                     String secondary = primary.equals("node1") ? "node2" : "node1";
@@ -139,10 +160,12 @@ public final class MirrorFailoverBench {
                         default -> agent.freeze();
                     }
                     long t1 = probe.await("db@" + secondary, t0, ANSWER_TIMEOUT_MS);
-                    record("steadfast " + fault + " (defaults)", t1 - t0);
+                    record("steadfast " + fault + " (" + settings + ")", t1 - t0);
                     recover(cluster, primary, fault);
                 }
             }
+        } finally {
+            teardown(cluster);
         }
     }
 
@@ -167,7 +190,7 @@ public final class MirrorFailoverBench {
     }
 
     /** Waits until one node is PRIM and the other SECOND Ready; returns the primary. */
-    private String awaitRoles(LabCluster cluster) throws InterruptedException {
+    String awaitRoles(LabCluster cluster) throws InterruptedException {
         long deadline = System.nanoTime() + SETTLE.toNanos();
         while (System.nanoTime() < deadline) {
             for (String seenFrom : List.of("node1", "node2")) {
