@@ -152,9 +152,9 @@ public final class MirrorFailoverBench {
                     long t0 = Probe.nowNanos();
                     LabProcess agent = cluster.agent(primary);
                     switch (fault) {
-                        case "kill -9" -> agent.kill9();
+                        case "kill -9" -> agent.kill9Alone();    // the watchdog beside it lives on
                         case "power loss" -> {
-                            agent.kill9();
+                            agent.kill9();                       // the watchdog dies with the machine
                             lab.node(primary).isolate();
                         }
                         default -> agent.freeze();
@@ -181,11 +181,13 @@ public final class MirrorFailoverBench {
             }
             agent.kill9();
         }
+        // a machine that lost power comes back without its app and its VIP: clean them while it is still cut off,
+        // or it would answer the client's ARP for the VIP once more and keep the client away from the primary
+        stopApp(n);
+        n.exec(Duration.ofSeconds(5), "ip", "addr", "del", VIP + "/16", "dev", "eth0");
         if (fault.equals("power loss")) {
             n.rejoin();
         }
-        stopApp(n);
-        n.exec(Duration.ofSeconds(5), "ip", "addr", "del", VIP + "/16", "dev", "eth0");
         cluster.start(node);
     }
 
