@@ -125,7 +125,7 @@ public final class Choreographer {
     }
 
     private CompletionStage<Void> script(RoleChange c, String mod, Script s, boolean force) {
-        return step(mod, s.name().toLowerCase() + (force ? " (force)" : ""),
+        return label(s.name().toLowerCase() + (force ? " (force)" : ""),
                 () -> steps.script(mod, s, c.from(), c.to(), c.action(), force));
     }
 
@@ -207,8 +207,13 @@ public final class Choreographer {
      */
     private static CompletionStage<Void> step(String mod, String name, Supplier<CompletionStage<Void>> step) {
         long t0 = System.nanoTime();
+        return label(name, step).whenComplete((v, e) -> LOG.info("{}:   {} {} in {} ms", mod, name,
+                e == null ? "done" : "failed", (System.nanoTime() - t0) / 1_000_000));
+    }
+
+    /** Runs one step and names it in a failure. */
+    private static CompletionStage<Void> label(String name, Supplier<CompletionStage<Void>> step) {
         return call(step).handle((v, e) -> {
-            LOG.info("{}:   {} {} in {} ms", mod, name, e == null ? "done" : "failed", (System.nanoTime() - t0) / 1_000_000);
             if (e == null) {
                 return done();
             }
