@@ -73,11 +73,11 @@ public final class VipManager {
         if (m.isFarm()) {
             changed = farmUp(m.name(), vip);
         } else {
-            // One `ip` run on the takeover path: add, and read "File exists" as already there. Checking first and
-            // reading back after cost two more runs (tens of ms each on a busy machine, every failover). The kernel
-            // answers EEXIST only for the same address and prefix, the same test as hasAddress.
+            // One `ip` run on the takeover path: add first, and only when that fails look whether the address is
+            // already there (the kernel refuses the same address and prefix twice; iproute2's wording varies).
+            // Checking first and reading back after cost two more runs, tens of ms each on a busy machine.
             CommandResult r = ip("addr", "add", vip.addr().toString(), "dev", vip.iface());
-            if (!r.ok() && !r.stderr().contains("File exists")) {
+            if (!r.ok() && !hasAddress(vip.iface(), vip.addr().address(), vip.addr().prefix())) {
                 throw new IllegalStateException(r.describe());
             }
             changed = r.ok();
