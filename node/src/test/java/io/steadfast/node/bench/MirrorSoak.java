@@ -3,7 +3,6 @@ package io.steadfast.node.bench;
 import io.steadfast.node.demo.LabCluster;
 import io.vertx.core.json.JsonObject;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -96,17 +95,22 @@ final class MirrorSoak {
         }
     }
 
-    /** The PRIM node as seen by either node's console; empty when neither answered or none is PRIM. */
-    private static Optional<String> primaryOf(LabCluster cluster) throws IOException {
+    /**
+     * The nodes in PRIM or ALONE, joined, as the first console that answers sees them (a dead node may still be listed
+     * with its last state: then two show, which counts as a change too); empty when no console answered.
+     */
+    private static Optional<String> primaryOf(LabCluster cluster) {
         for (String from : List.of("node1", "node2")) {
             Optional<JsonObject> m = cluster.console(from, "/api/v1/modules/db");
             if (m.isPresent()) {
+                List<String> serving = new java.util.ArrayList<>();
                 for (Object o : m.get().getJsonArray("nodes")) {
                     JsonObject n = (JsonObject) o;
                     if ("PRIM".equals(n.getString("state")) || "ALONE".equals(n.getString("state"))) {
-                        return Optional.of(n.getString("node"));
+                        serving.add(n.getString("node"));
                     }
                 }
+                return Optional.of(String.join("+", serving));
             }
         }
         return Optional.empty();
