@@ -1,5 +1,6 @@
 package io.steadfast.checker;
 
+import io.steadfast.bus.LocalFirst;
 import io.steadfast.api.CheckerApi;
 import io.steadfast.api.CheckerApi.CheckerStatus;
 import io.steadfast.api.CheckerApi.CheckerStatuses;
@@ -137,7 +138,7 @@ public class CheckerVerticle extends ServiceVerticle {
             scripts.pollApp(m, tailers.get(m), logs.get(m));
             return null;
         })));
-        vertx.eventBus().request(HeartbeatApi.states(node), new JsonObject(), new DeliveryOptions().setSendTimeout(3000))
+        LocalFirst.request(vertx, HeartbeatApi.states(node), new JsonObject(), new DeliveryOptions().setSendTimeout(3000))
                 .onSuccess(reply -> {
                     try {
                         NodeStates.fromJson((JsonObject) reply.body()).modules().forEach(this::onModuleState);
@@ -287,7 +288,7 @@ public class CheckerVerticle extends ServiceVerticle {
         actionsSent.incrementAndGet();
         // a restart runs stop and start scripts: allow for both, plus the bus
         long timeout = 2 * m.scripts().timeout().toMillis() + 30_000;
-        vertx.eventBus().request(HeartbeatApi.action(ctx.nodeName()), req.toJson(),
+        LocalFirst.request(vertx, HeartbeatApi.action(ctx.nodeName()), req.toJson(),
                         new DeliveryOptions().setSendTimeout(timeout))
                 .onSuccess(reply -> {
                     rules.accepted(req);

@@ -1,5 +1,6 @@
 package io.steadfast.service;
 
+import io.steadfast.bus.LocalFirst;
 import io.steadfast.api.HeartbeatApi;
 import io.steadfast.api.HeartbeatApi.DesiredState;
 import io.steadfast.api.NodeApi;
@@ -145,7 +146,7 @@ public abstract class ServiceVerticle extends VerticleBase {
             }
         };
         subscribe(HeartbeatApi.DESIRED, DesiredState::fromJson, accept);
-        Runnable ask = () -> vertx.eventBus().request(HeartbeatApi.desired(ctx.nodeName()), new JsonObject(),
+        Runnable ask = () -> LocalFirst.request(vertx, HeartbeatApi.desired(ctx.nodeName()), new JsonObject(),
                         new DeliveryOptions().setSendTimeout(DESIRED_ASK_MS))
                 .onSuccess(msg -> {
                     try {

@@ -121,6 +121,22 @@ public final class LabProcess {
     }
 
     /**
+     * SIGKILL this process alone, as {@code kill -9 PID} does: what it started lives on. The node agent's launcher
+     * starts a watchdog beside the JVM that must outlive it (it releases the node); {@link #kill9()} would take the
+     * watchdog down too and test a fault that cannot happen that way.
+     */
+    public void kill9Alone() {
+        if (!process.isAlive()) {
+            return;
+        }
+        LOG.debug("kill -9 {} alone in {}: {}", pid(), namespace, argv);
+        process.destroyForcibly();
+        if (!waitFor(KILL_WAIT)) {
+            throw new LabException("pid " + pid() + " still alive " + KILL_WAIT + " after SIGKILL");
+        }
+    }
+
+    /**
      * SIGSTOP: the program hangs without dying (sockets stay open, no FIN/RST), the way a stuck host looks to
      * its peers. Returns once the kernel reports the task stopped, since signal delivery is asynchronous.
      */

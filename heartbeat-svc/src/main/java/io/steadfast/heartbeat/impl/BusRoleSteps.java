@@ -1,5 +1,6 @@
 package io.steadfast.heartbeat.impl;
 
+import io.steadfast.bus.LocalFirst;
 import io.steadfast.api.CheckerApi;
 import io.steadfast.api.CheckerApi.Script;
 import io.steadfast.api.CheckerApi.ScriptRequest;
@@ -89,7 +90,7 @@ public final class BusRoleSteps implements RoleSteps {
     /** {@code check} returns null when the reply means success, else the failure message. */
     private CompletionStage<Void> request(String service, String address, JsonObject body, Duration timeout,
                                           Function<JsonObject, String> check) {
-        Future<Void> f = vertx.eventBus().request(address, body, new DeliveryOptions().setSendTimeout(timeout.toMillis()))
+        Future<Void> f = LocalFirst.request(vertx, address, body, new DeliveryOptions().setSendTimeout(timeout.toMillis()))
                 .recover(e -> Future.failedFuture(new Choreographer.StepFailed(describe(service, timeout, e))))
                 .compose(msg -> {
                     String problem;

@@ -51,7 +51,7 @@ public final class Choreographer {
         return switch (c.kind()) {
             case ACQUIRE -> {
                 List<Supplier<CompletionStage<Void>>> undo = new ArrayList<>();
-                Sequence seq = new Sequence();
+                Sequence seq = new Sequence(mod);
                 if (repl) {
                     seq.then("replication promote", () -> steps.promote(mod, c.peer(), c.generation(), c.fullsync()),
                             undo, () -> steps.demote(mod, java.util.Optional.empty(), c.generation(), false));
@@ -62,7 +62,7 @@ public final class Choreographer {
                         () -> stopTwice(c, mod, Script.STOP_PRIM, true));
                 yield seq.run(undo);
             }
-            case RELEASE -> bestEffort(List.of(
+            case RELEASE -> bestEffort(mod, List.of(
                     named("stop_prim", () -> stopTwice(c, mod, Script.STOP_PRIM, c.force())),
                     named("VIP down", () -> steps.vipDown(mod)),
                     named("replication demote", () -> repl
@@ -75,7 +75,7 @@ public final class Choreographer {
                         .thenCompose(v -> script(c, mod, Script.PRESTART, false))
                         .thenCompose(v -> script(c, mod, Script.START_PRIM, false));
                 // a failed restart leaves the primary role entirely: the machine goes WAIT
-                yield r.handle((v, e) -> e == null ? done() : bestEffort(List.of(
+                yield r.handle((v, e) -> e == null ? done() : bestEffort(mod, List.of(
                         named("stop_prim", () -> stopTwice(c, mod, Script.STOP_PRIM, true)),
                         named("VIP down", () -> steps.vipDown(mod)),
                         named("replication demote", () -> repl
@@ -83,7 +83,7 @@ public final class Choreographer {
                         .thenCompose(x -> CompletableFuture.<Void>failedFuture(new StepFailed("restart: "
                                 + message(e))))).thenCompose(x -> x);
             }
-            case DEMOTE -> repl ? wrap("replication demote", steps.demote(mod, c.peer(), c.generation(), c.fullsync()))
+            case DEMOTE -> repl ? step(mod, "replication demote", () -> steps.demote(mod, c.peer(), c.generation(), c.fullsync()))
                     : done();
         };
     }
@@ -93,14 +93,14 @@ public final class Choreographer {
         return switch (c.kind()) {
             case ACQUIRE -> {
                 List<Supplier<CompletionStage<Void>>> undo = new ArrayList<>();
-                Sequence seq = new Sequence();
+                Sequence seq = new Sequence(mod);
                 seq.then("prestart", () -> script(c, mod, Script.PRESTART, false), undo, null);
                 seq.then("start_both", () -> script(c, mod, Script.START_BOTH, false), undo,
                         () -> stopTwice(c, mod, Script.STOP_BOTH, true));
                 seq.then("VIP up", () -> steps.vipUp(mod), undo, () -> steps.vipDown(mod));
                 yield seq.run(undo);
             }
-            case RELEASE -> bestEffort(List.of(
+            case RELEASE -> bestEffort(mod, List.of(
                     named("VIP down", () -> steps.vipDown(mod)),
                     named("stop_both", () -> stopTwice(c, mod, Script.STOP_BOTH, c.force())),
                     named("poststop", () -> c.to() == State.STOP ? script(c, mod, Script.POSTSTOP, false) : done())));
@@ -125,8 +125,8 @@ public final class Choreographer {
     }
 
     private CompletionStage<Void> script(RoleChange c, String mod, Script s, boolean force) {
-        return wrap(s.name().toLowerCase() + (force ? " (force)" : ""),
-                call(() -> steps.script(mod, s, c.from(), c.to(), c.action(), force)));
+        return label(s.name().toLowerCase() + (force ? " (force)" : ""),
+                () -> steps.script(mod, s, c.from(), c.to(), c.action(), force));
     }
 
     private record Named(String name, Supplier<CompletionStage<Void>> step) {
@@ -137,10 +137,10 @@ public final class Choreographer {
     }
 
     /** Runs every step in order whatever happens; fails with the first failure after all ran. */
-    private static CompletionStage<Void> bestEffort(List<Named> all) {
+    private static CompletionStage<Void> bestEffort(String mod, List<Named> all) {
         CompletionStage<List<String>> acc = CompletableFuture.completedFuture(new ArrayList<>());
         for (Named n : all) {
-            acc = acc.thenCompose(errors -> wrap(n.name(), call(n.step())).handle((v, e) -> {
+            acc = acc.thenCompose(errors -> step(mod, n.name(), n.step()).handle((v, e) -> {
                 if (e != null) {
                     errors.add(message(e));
                 }
@@ -153,7 +153,12 @@ public final class Choreographer {
 
     /** Steps in order; on a failure, the undo actions of the steps already done run in reverse order. */
     private static final class Sequence {
+        private final String mod;
         private CompletionStage<Void> chain = done();
+
+        Sequence(String mod) {
+            this.mod = mod;
+        }
 
         void then(String name, Supplier<CompletionStage<Void>> step, List<Supplier<CompletionStage<Void>>> undo,
                   Supplier<CompletionStage<Void>> undoThis) {
@@ -163,7 +168,7 @@ public final class Choreographer {
                 if (undoThis != null) {
                     undo.add(undoThis);
                 }
-                return wrap(name, call(step));
+                return step(mod, name, step);
             });
         }
 
@@ -196,8 +201,19 @@ public final class Choreographer {
         }
     }
 
-    private static CompletionStage<Void> wrap(String name, CompletionStage<Void> s) {
-        return s.handle((v, e) -> {
+    /**
+     * Runs one step, logs how long it took (the takeover path is measured step by step: DESIGN's target for it is
+     * 150 ms) and names it in a failure.
+     */
+    private static CompletionStage<Void> step(String mod, String name, Supplier<CompletionStage<Void>> step) {
+        long t0 = System.nanoTime();
+        return label(name, step).whenComplete((v, e) -> LOG.info("{}:   {} {} in {} ms", mod, name,
+                e == null ? "done" : "failed", (System.nanoTime() - t0) / 1_000_000));
+    }
+
+    /** Runs one step and names it in a failure. */
+    private static CompletionStage<Void> label(String name, Supplier<CompletionStage<Void>> step) {
+        return call(step).handle((v, e) -> {
             if (e == null) {
                 return done();
             }

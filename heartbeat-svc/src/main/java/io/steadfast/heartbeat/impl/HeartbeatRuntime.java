@@ -58,15 +58,11 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
     private final List<Thread> receivers = new ArrayList<>();
     private final AtomicLong sendErrors = new AtomicLong();
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = Thread.ofPlatform().name("sf-heartbeat").daemon(true).unstarted(r);
-        t.setPriority(Thread.MAX_PRIORITY);
-        return t;
+        return Thread.ofPlatform().name("sf-heartbeat").daemon(true).unstarted(realtime(r));
     });
     /** Sends the beats: never blocked by the engine thread's work (state fsync, decisions). */
     private final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = Thread.ofPlatform().name("sf-heartbeat-tx").daemon(true).unstarted(r);
-        t.setPriority(Thread.MAX_PRIORITY);
-        return t;
+        return Thread.ofPlatform().name("sf-heartbeat-tx").daemon(true).unstarted(realtime(r));
     });
     private final long start = System.nanoTime();
     private volatile boolean closed;
@@ -151,7 +147,7 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
                     + port + " (" + lan + "): " + ex.getMessage() + " — is " + addr + " an address of this node?", ex);
         }
         sockets.put(key, ch);
-        receivers.add(Thread.ofPlatform().name("sf-hb-rx-" + e.name() + "-" + lan).daemon(true).unstarted(() -> {
+        receivers.add(Thread.ofPlatform().name("sf-hb-rx-" + e.name() + "-" + lan).daemon(true).unstarted(realtime(() -> {
             ByteBuffer buf = ByteBuffer.allocate(BeatCodec.MAX_SIZE + 1); // one more: an oversize beat shows
             while (!closed) {
                 try {
@@ -168,7 +164,15 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
                     }
                 }
             }
-        }));
+        })));
+    }
+
+    /** {@code r} on a thread raised to the real-time class first (see {@link RealtimePriority}). */
+    private static Runnable realtime(Runnable r) {
+        return () -> {
+            RealtimePriority.raiseCurrentThread();
+            r.run();
+        };
     }
 
     /**

@@ -221,8 +221,14 @@ public final class LabCluster {
     /** GET a console path on {@code node} from inside its namespace; empty when it does not answer 2xx. */
     public Optional<JsonObject> console(String node, String path) {
         LabNode n = lab.node(node);
-        ExecResult r = n.exec(Duration.ofSeconds(6), "curl", "-sf", "--max-time", "5",
-                "http://" + n.addr() + ":" + CONSOLE_PORT + path);
+        ExecResult r;
+        try {
+            // curl gives up after 5 s; the margin is for starting it on a saturated machine
+            r = n.exec(Duration.ofSeconds(15), "curl", "-sf", "--max-time", "5",
+                    "http://" + n.addr() + ":" + CONSOLE_PORT + path);
+        } catch (io.steadfast.lab.LabException e) {
+            return Optional.empty();
+        }
         if (!r.ok()) {
             return Optional.empty();
         }
