@@ -30,6 +30,36 @@ public record LabMirror(LabCluster cluster, String module, String vip, int port)
     /** The operator {@link #addOperator} writes; {@link #post} uses it. */
     static final String OPERATOR = "it:it-pass";
 
+    /**
+     * One 2-node mirror module (an entry under {@code modules:}) whose sample app ({@code examples/app}, pid files in
+     * {@code appDir}) is started by start_prim and answers {@code <name>@<node>} on {@code vip:port}; heartbeats on
+     * lan1 + lan2 at {@code heartbeatPort}, defaultprim node1. {@code heartbeat} and {@code service} are added inside
+     * those maps (e.g. {@code "pulse: 250ms, timeout: 5s, "}, {@code ", maxloop: 3"}); {@code more}: further module
+     * keys, one per line, indented by four spaces (e.g. {@code "    splitbrain: { witness: [198.18.0.1] }\n"}).
+     */
+    public static String sampleModule(Path home, Path appDir, String name, String vip, int port, int heartbeatPort,
+                                      String heartbeat, String service, String more) {
+        String app = home.resolve("examples/app").toString();
+        return """
+                  - name: %1$s
+                    type: mirror
+                    nodes: [node1, node2]
+                    heartbeat: { %7$slans: [lan1, lan2], port: %6$d }
+                    vip: { addr: %2$s/16, interface: eth0 }
+                    service: { defaultprim: node1%8$s }
+                    scripts:
+                      prestart: [env, APP_DIR=%3$s, %5$s/stop]
+                      start_prim: [env, PORT=%4$d, APP_DIR=%3$s, %5$s/start]
+                      stop_prim: [env, APP_DIR=%3$s, %5$s/stop]
+                      timeout: 20s
+                """.formatted(name, vip, appDir, port, app, heartbeatPort, heartbeat, service) + more;
+    }
+
+    /** {@link #sampleModule} named {@code db}, heartbeat port 8888, as the whole {@code modules:} section. */
+    public static String sampleModules(Path home, Path appDir, String vip, int port, String heartbeat, String more) {
+        return "modules:\n" + sampleModule(home, appDir, "db", vip, port, 8888, heartbeat, "", more);
+    }
+
     public Lab lab() {
         return cluster.lab();
     }

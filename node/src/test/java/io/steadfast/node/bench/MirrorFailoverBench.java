@@ -4,6 +4,7 @@ import io.steadfast.lab.Lab;
 import io.steadfast.lab.LabNode;
 import io.steadfast.lab.LabProcess;
 import io.steadfast.lab.LabSpec;
+import io.steadfast.node.LabMirror;
 import io.steadfast.node.demo.LabCluster;
 import io.vertx.core.json.JsonObject;
 
@@ -113,21 +114,7 @@ public final class MirrorFailoverBench {
 
     /** Starts the mirror {@code db} (heartbeat settings {@code heartbeat} added to its defaults) on both nodes. */
     LabCluster mirror(String name, String heartbeat) throws Exception {
-        String app = home.resolve("examples/app").toString();
-        String modules = """
-                modules:
-                  - name: db
-                    type: mirror
-                    nodes: [node1, node2]
-                    heartbeat: { %5$slans: [lan1, lan2], port: 8888 }
-                    vip: { addr: %2$s/16, interface: eth0 }
-                    service: { defaultprim: node1 }
-                    scripts:
-                      prestart: [env, APP_DIR=%3$s, %1$s/stop]
-                      start_prim: [env, PORT=%4$d, APP_DIR=%3$s, %1$s/start]
-                      stop_prim: [env, APP_DIR=%3$s, %1$s/stop]
-                      timeout: 20s
-                """.formatted(app, VIP, dir, PORT, heartbeat);
+        String modules = LabMirror.sampleModules(home, dir, VIP, PORT, heartbeat, "");
         LabCluster cluster = LabCluster.configure(lab, home, dir.resolve(name), modules).withWatchdog();
         cluster.startAll();
         return cluster;

@@ -69,7 +69,6 @@ class CheckerRulesIT {
         home = LabTesting.home();
         dir = LabTesting.workDir("checker-rules");
         nodeLocal = dir.resolve("node-local");
-        String app = home.resolve("examples/app").toString();
         Path health = dir.resolve("health");
         // the custom checker of wt: its exit code (and first line) come from the node's own copy of node-local/code
         Files.writeString(health, """
@@ -81,20 +80,8 @@ class CheckerRulesIT {
         Files.setPosixFilePermissions(health, PosixFilePermissions.fromString("rwxr-xr-x"));
         StringBuilder modules = new StringBuilder("modules:\n");
         for (Mod m : ALL) {
-            modules.append("""
-                      - name: %1$s
-                        type: mirror
-                        nodes: [node1, node2]
-                        heartbeat: { lans: [lan1, lan2], port: %2$d }
-                        vip: { addr: %3$s/16, interface: eth0 }
-                        service: { defaultprim: node1, maxloop: 3, loop_interval: 24h }
-                        scripts:
-                          prestart: [env, APP_DIR=%5$s, %6$s/stop]
-                          start_prim: [env, PORT=%4$d, APP_DIR=%5$s, %6$s/start]
-                          stop_prim: [env, APP_DIR=%5$s, %6$s/stop]
-                          timeout: 20s
-                        checkers:
-                    """.formatted(m.name(), 8880 + m.index(), m.vip(), m.port(), dir, app));
+            modules.append(LabMirror.sampleModule(home, dir, m.name(), m.vip(), m.port(), 8880 + m.index(), "",
+                    ", maxloop: 3, loop_interval: 24h", "    checkers:\n"));
             String tcp = "      - { name: app, type: tcp, target: \"127.0.0.1:" + m.port()
                     + "\", interval: 1s, timeout: 1s, on_failure: %s }\n";
             if (m == RS || m == HUNG || m == CMD) {

@@ -46,24 +46,11 @@ class WitnessCheckerIT {
         LabTesting.requireRoot();
         Path home = LabTesting.home();
         Path dir = LabTesting.workDir("witness-checker");
-        String app = home.resolve("examples/app").toString();
-        String modules = """
-                modules:
-                  - name: db
-                    type: mirror
-                    nodes: [node1, node2]
-                    heartbeat: { lans: [lan1, lan2], port: 8888 }
-                    vip: { addr: %2$s/16, interface: eth0 }
-                    service: { defaultprim: node1 }
-                    splitbrain: { witness: [%5$s] }
-                    scripts:
-                      prestart: [env, APP_DIR=%3$s, %1$s/stop]
-                      start_prim: [env, PORT=%4$d, APP_DIR=%3$s, %1$s/start]
-                      stop_prim: [env, APP_DIR=%3$s, %1$s/stop]
-                      timeout: 20s
+        String modules = LabMirror.sampleModules(home, dir, VIP, PORT, "", """
+                    splitbrain: { witness: [%s] }
                     checkers:
                       - { name: witness, type: witness, interval: 1s, timeout: 1s, on_failure: wait }
-                """.formatted(app, VIP, dir, PORT, WITNESS);
+                """.formatted(WITNESS));
         try (Lab lab = Lab.create(LabSpec.builder().nodes(2).clients(1).secondLan(true).build())) {
             LabCluster cluster = LabCluster.configure(lab, home, dir.resolve("cluster"), modules);
             LabMirror db = new LabMirror(cluster, "db", VIP, PORT);

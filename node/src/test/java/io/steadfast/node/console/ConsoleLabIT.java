@@ -76,24 +76,11 @@ class ConsoleLabIT {
         LabTesting.requireRoot();
         home = LabTesting.home();
         dir = LabTesting.workDir("console-lab");
-        String app = home.resolve("examples/app").toString();
         // This class tests the console and the CLI, not failure detection (MirrorFailoverIT does): a heartbeat
         // timeout well above the default 800 ms, since at load 25 on this shared machine an agent stalled 1.7 s and
         // its peer took over between two checks of a test.
-        String modules = """
-                modules:
-                  - name: %5$s
-                    type: mirror
-                    nodes: [node1, node2]
-                    heartbeat: { pulse: 250ms, timeout: 5s, lans: [lan1, lan2], port: 8888 }
-                    vip: { addr: %2$s/16, interface: eth0 }
-                    service: { defaultprim: node1 }
-                    scripts:
-                      prestart: [env, APP_DIR=%3$s, %1$s/stop]
-                      start_prim: [env, PORT=%4$d, APP_DIR=%3$s, %1$s/start]
-                      stop_prim: [env, APP_DIR=%3$s, %1$s/stop]
-                      timeout: 20s
-                """.formatted(app, VIP, dir, PORT, MODULE);
+        String modules = "modules:\n"
+                + LabMirror.sampleModule(home, dir, MODULE, VIP, PORT, 8888, "pulse: 250ms, timeout: 5s, ", "", "");
         lab = Lab.create(LabSpec.builder().nodes(2).clients(1).secondLan(true).build());
         Path users = dir.resolve("users");
         cluster = LabCluster.configure(lab, home, dir.resolve("cluster"), modules, Optional.of(users));

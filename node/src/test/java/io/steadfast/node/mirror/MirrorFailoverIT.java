@@ -31,22 +31,8 @@ class MirrorFailoverIT {
         LabTesting.requireRoot();
         Path home = LabTesting.home();
         Path dir = LabTesting.workDir("mirror-failover");
-        String app = home.resolve("examples/app").toString();
-        String modules = """
-                modules:
-                  - name: db
-                    type: mirror
-                    nodes: [node1, node2]
-                    heartbeat: { lans: [lan1, lan2], port: 8888 }
-                    vip: { addr: %2$s/16, interface: eth0 }
-                    service: { defaultprim: node1 }
-                    splitbrain: { witness: [198.18.0.1] }
-                    scripts:
-                      prestart: [env, APP_DIR=%3$s, %1$s/stop]
-                      start_prim: [env, PORT=%4$d, APP_DIR=%3$s, %1$s/start]
-                      stop_prim: [env, APP_DIR=%3$s, %1$s/stop]
-                      timeout: 20s
-                """.formatted(app, VIP, dir, PORT);
+        String modules = LabMirror.sampleModules(home, dir, VIP, PORT, "",
+                "    splitbrain: { witness: [198.18.0.1] }\n");
         try (Lab lab = Lab.create(LabSpec.builder().nodes(2).clients(1).secondLan(true).build())) {
             LabCluster cluster = LabCluster.configure(lab, home, dir.resolve("cluster"), modules);
             LabMirror db = new LabMirror(cluster, "db", VIP, PORT);
@@ -96,21 +82,7 @@ class MirrorFailoverIT {
         LabTesting.requireRoot();
         Path home = LabTesting.home();
         Path dir = LabTesting.workDir("mirror-watchdog");
-        String app = home.resolve("examples/app").toString();
-        String modules = """
-                modules:
-                  - name: db
-                    type: mirror
-                    nodes: [node1, node2]
-                    heartbeat: { lans: [lan1, lan2], port: 8888 }
-                    vip: { addr: %2$s/16, interface: eth0 }
-                    service: { defaultprim: node1 }
-                    scripts:
-                      prestart: [env, APP_DIR=%3$s, %1$s/stop]
-                      start_prim: [env, PORT=%4$d, APP_DIR=%3$s, %1$s/start]
-                      stop_prim: [env, APP_DIR=%3$s, %1$s/stop]
-                      timeout: 20s
-                """.formatted(app, VIP, dir, PORT);
+        String modules = LabMirror.sampleModules(home, dir, VIP, PORT, "", "");
         try (Lab lab = Lab.create(LabSpec.builder().nodes(2).clients(1).secondLan(true).build())) {
             LabCluster cluster = LabCluster.configure(lab, home, dir.resolve("cluster"), modules);
             LabMirror db = new LabMirror(cluster, "db", VIP, PORT);
