@@ -6,6 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.steadfast.api.CheckerApi;
 import io.steadfast.api.CheckerApi.CheckerStatus;
 import io.steadfast.api.CheckerApi.CheckerStatuses;
+import io.steadfast.api.CheckerApi.CheckerToggle;
 import io.steadfast.api.CheckerApi.LogLine;
 import io.steadfast.api.CheckerApi.LogLines;
 import io.steadfast.api.CheckerApi.LogRequest;
@@ -205,6 +206,7 @@ public class ConsoleVerticle extends ServiceVerticle {
         router.get("/api/v1/modules/:m/log").handler(this::log);
         router.post("/api/v1/modules/:m/verify").handler(this::verify);
         router.post("/api/v1/modules/:m/nodes/:n/:command").handler(this::command);
+        router.post("/api/v1/modules/:m/nodes/:n/checkers/:c/:action").handler(this::checkerToggle);
         router.get("/*").handler(StaticHandler.create(WEBROOT).setCachingEnabled(false)
                 .setDefaultContentEncoding("UTF-8"));
         router.errorHandler(404, rc -> error(rc, 404, "not-found", "no such path: " + rc.request().path()));
@@ -451,12 +453,11 @@ public class ConsoleVerticle extends ServiceVerticle {
             return;
         }
         ModuleConfig m = mod.get();
-        String node = rc.pathParam("n");
-        if (!m.runsOn(node)) {
-            error(rc, 404, "not-found", "node \"" + node + "\" is not a node of module " + m.name()
-                    + " (" + String.join(", ", m.nodes()) + ")");
+        Optional<String> n = nodeOf(rc, m);
+        if (n.isEmpty()) {
             return;
         }
+        String node = n.get();
         String name = rc.pathParam("command");
         Optional<Command> command = Command.of(name);
         if (command.isEmpty()) {
@@ -477,6 +478,45 @@ public class ConsoleVerticle extends ServiceVerticle {
                 COMMAND_TIMEOUT_MS).map(CommandReply::fromJson)
                 .onSuccess(reply -> json(rc, 200, reply.toJson().put("command", command.get().id())))
                 .onFailure(e -> busError(rc, e, "heartbeat service of " + node));
+    }
+
+    /**
+     * Maintenance switch of a checker on one node ({@code :c} a checker name, or {@code *} for all of the module's),
+     * relayed to that node's checker-svc; a disabled checker neither fails nor keeps the module parked.
+     */
+    private void checkerToggle(RoutingContext rc) {
+        Optional<ModuleConfig> mod = moduleOf(rc);
+        if (mod.isEmpty()) {
+            return;
+        }
+        ModuleConfig m = mod.get();
+        Optional<String> n = nodeOf(rc, m);
+        if (n.isEmpty()) {
+            return;
+        }
+        String action = rc.pathParam("action");
+        if (!action.equals("enable") && !action.equals("disable")) {
+            error(rc, 400, "bad-request", "checker action \"" + action + "\" is not one of enable, disable");
+            return;
+        }
+        String checker = rc.pathParam("c");
+        LOG.info("user {} asks to {} checker {} of module {} on {}", rc.<String>get("user"), action, checker, m.name(),
+                n.get());
+        ask(CheckerApi.toggle(n.get()), new CheckerToggle(m.name(), checker, action.equals("enable")).toJson(),
+                COMMAND_TIMEOUT_MS).map(CheckerStatuses::fromJson)
+                .onSuccess(st -> json(rc, 200, st.toJson().put("action", action)))
+                .onFailure(e -> busError(rc, e, "checker service of " + n.get()));
+    }
+
+    /** The path's node {@code :n} when it is a node of {@code m}; else a 404 was sent. */
+    private static Optional<String> nodeOf(RoutingContext rc, ModuleConfig m) {
+        String node = rc.pathParam("n");
+        if (!m.runsOn(node)) {
+            error(rc, 404, "not-found", "node \"" + node + "\" is not a node of module " + m.name()
+                    + " (" + String.join(", ", m.nodes()) + ")");
+            return Optional.empty();
+        }
+        return Optional.of(node);
     }
 
     /** Relays ReplicationApi.verify to the node where the mirror serves. */

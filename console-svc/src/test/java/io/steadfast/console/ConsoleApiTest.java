@@ -217,6 +217,33 @@ class ConsoleApiTest {
     }
 
     @Test
+    void checkersAreSwitchedOffAndOnForMaintenanceOnOneNode() throws Exception {
+        String path = "/api/v1/modules/db/nodes/node2/checkers/db-port/";
+        assertThat(http.post(path + "disable", null, "{}").status()).isEqualTo(401);
+        assertThat(http.post(path + "disable", MO, "{}").status()).isEqualTo(403);
+        Http.Reply off = http.post(path + "disable", CY, "{}");
+        assertThat(off.status()).as(off.body()).isEqualTo(200);
+        assertThat(off.json().getString("action")).isEqualTo("disable");
+        assertThat(off.json().getJsonArray("checkers").getJsonObject(0).getString("status")).isEqualTo("DISABLED");
+        assertThat(cluster.toggles).endsWith("node2:db:db-port:false");
+        assertThat(http.post(path + "enable", CY, "").status()).isEqualTo(200);
+        assertThat(cluster.toggles).endsWith("node2:db:db-port:true");
+
+        int before = cluster.toggles.size();
+        Http.Reply verb = http.post(path + "pause", CY, "{}");
+        assertThat(verb.status()).isEqualTo(400);
+        assertThat(verb.json().getString("message")).contains("enable, disable");
+        Http.Reply unknown = http.post("/api/v1/modules/db/nodes/node2/checkers/nope/disable", CY, "{}");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json().getString("message")).contains("no checker \"nope\"");
+        assertThat(http.post("/api/v1/modules/db/nodes/node3/checkers/db-port/disable", CY, "{}").status())
+                .isEqualTo(404);
+        assertThat(http.post("/api/v1/modules/nope/nodes/node2/checkers/db-port/disable", CY, "{}").status())
+                .isEqualTo(404);
+        assertThat(cluster.toggles).as("refused requests change nothing").hasSize(before);
+    }
+
+    @Test
     void swapIsRelayedAndTheNewStatesAreStreamedOverSse() throws Exception {
         BlockingQueue<String> events = new ArrayBlockingQueue<>(1000);
         HttpRequest sse = HttpRequest.newBuilder(URI.create(http.base() + "/api/v1/events?module=db&types=state"))
@@ -345,6 +372,7 @@ class ConsoleApiTest {
         JsonObject paths = r.json().getJsonObject("paths");
         assertThat(paths.fieldNames()).contains("/api/v1/cluster", "/api/v1/modules/{m}", "/api/v1/modules/{m}/ready",
                 "/api/v1/modules/{m}/log", "/api/v1/modules/{m}/nodes/{n}/{command}", "/api/v1/modules/{m}/verify",
+                "/api/v1/modules/{m}/nodes/{n}/checkers/{c}/{action}",
                 "/api/v1/events", "/health", "/metrics");
         assertThat(r.json().getString("openapi")).startsWith("3.");
     }

@@ -3,6 +3,7 @@ package io.steadfast.console;
 import io.steadfast.api.CheckerApi;
 import io.steadfast.api.CheckerApi.CheckerStatus;
 import io.steadfast.api.CheckerApi.CheckerStatuses;
+import io.steadfast.api.CheckerApi.CheckerToggle;
 import io.steadfast.api.CheckerApi.LogLine;
 import io.steadfast.api.CheckerApi.LogLines;
 import io.steadfast.api.CheckerApi.LogRequest;
@@ -87,6 +88,8 @@ public final class StandInCluster implements AutoCloseable {
     public final List<String> members;
     private final Map<String, ModuleState> states = new ConcurrentHashMap<>();
     public final List<CommandRequest> commands = new CopyOnWriteArrayList<>();
+    /** Checker switches received, as "node:module:checker:enabled". */
+    public final List<String> toggles = new CopyOnWriteArrayList<>();
     public volatile boolean verifyEqual = true;
     /** Services whose health answers "down" on node1. */
     public final Set<ServiceName> sick = ConcurrentHashMap.newKeySet();
@@ -201,6 +204,18 @@ public final class StandInCluster implements AutoCloseable {
         bus.consumer(CheckerApi.checkers(node), msg -> msg.reply(new CheckerStatuses(node, List.of(
                 new CheckerStatus(node, "db", "db-port", CheckerApi.Status.UP, "tcp 5432 answers", 1000),
                 new CheckerStatus(node, "web", "http", CheckerApi.Status.UP, "200", 1000))).toJson()));
+        bus.<JsonObject>consumer(CheckerApi.toggle(node), msg -> {
+            CheckerToggle t = CheckerToggle.fromJson(msg.body());
+            if (!t.checker().equals("db-port") && !t.checker().equals("*")) {
+                msg.fail(ErrorCode.NOT_FOUND.code(), "module " + t.module() + " has no checker \"" + t.checker()
+                        + "\" on " + node);
+                return;
+            }
+            toggles.add(node + ":" + t.module() + ":" + t.checker() + ":" + t.enabled());
+            msg.reply(new CheckerStatuses(node, List.of(new CheckerStatus(node, t.module(), "db-port",
+                    t.enabled() ? CheckerApi.Status.INIT : CheckerApi.Status.DISABLED,
+                    t.enabled() ? "enabled by operator" : "disabled by operator", 1000))).toJson());
+        });
         bus.<JsonObject>consumer(CheckerApi.log(node), msg -> {
             LogRequest req = LogRequest.fromJson(msg.body());
             List<LogLine> lines = new ArrayList<>();

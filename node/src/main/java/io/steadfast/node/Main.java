@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
         description = "Software-only high availability for Linux services.",
         subcommands = {NodeCommand.class, SvcCommand.class, ConfigTestCommand.class, StateCommand.class,
                 DemoCommand.class, CheckCommand.class, LogCommand.class, VerifyCommand.class, UserCommand.class,
-                LabCommand.class, io.steadfast.node.watchdog.WatchdogCommand.class})
+                LabCommand.class, io.steadfast.node.watchdog.WatchdogCommand.class,
+                io.steadfast.node.cli.CheckerCommand.class})
 public final class Main implements Runnable {
     /** Usage errors (sysexits EX_USAGE), as the interface promises. */
     public static final int EXIT_USAGE = 64;

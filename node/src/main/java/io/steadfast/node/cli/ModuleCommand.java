@@ -1,6 +1,5 @@
 package io.steadfast.node.cli;
 
-import io.steadfast.node.Main;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
@@ -53,21 +52,7 @@ public final class ModuleCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try {
             ConsoleClient client = console.client();
-            String target = node;
-            if (target == null) {
-                ConsoleClient.Answer m = client.get("api/v1/modules/" + Cli.segment(module));
-                if (!m.ok()) {
-                    err.println("steadfast: " + m.errorText());
-                    return EXIT_REFUSED;
-                }
-                ModuleView view = new ModuleView(m.body());
-                if (!view.nodeNames().contains(view.console())) {
-                    err.println("steadfast: --node is required: module " + module + " does not run on "
-                            + view.console() + " (its nodes: " + String.join(", ", view.nodeNames()) + ")");
-                    return Main.EXIT_USAGE;
-                }
-                target = view.console();
-            }
+            String target = Cli.targetNode(client, module, node);
             List<String> options = new ArrayList<>();
             if (fullsync) {
                 options.add("fullsync");
@@ -81,6 +66,9 @@ public final class ModuleCommand implements Callable<Integer> {
             out.println(command.id() + " " + module + " on " + target + ": " + r.body().getString("message", "done")
                     + " (" + target + " now " + r.body().getString("state", "?") + ")");
             return 0;
+        } catch (Cli.Stop e) {
+            err.println(e.getMessage());
+            return e.exit;
         } catch (IOException e) {
             err.println("steadfast: cannot reach the console at " + console.url + ": " + e.getMessage());
             return Cli.EXIT_UNREACHABLE;

@@ -153,6 +153,25 @@ class CliConsoleTest {
     }
 
     @Test
+    void checkersAreSwitchedForMaintenanceThroughTheConsole() {
+        assertThat(run("checker", "disable", "db-port", "-m", "db", "--node", "node2").code())
+                .as("needs credentials").isEqualTo(1);
+        token("cy:cy-pw");
+        Run off = run("checker", "disable", "db-port", "-m", "db", "--node", "node2");
+        assertThat(off.code()).as(off.err()).isZero();
+        assertThat(off.out()).contains("db checker db-port on node2: disabled (disabled by operator)");
+        assertThat(cluster.toggles).endsWith("node2:db:db-port:false");
+        Run on = run("checker", "enable", "db-port", "-m", "db");   // the console's node: node1
+        assertThat(on.code()).as(on.err()).isZero();
+        assertThat(cluster.toggles).endsWith("node1:db:db-port:true");
+        Run unknown = run("checker", "disable", "nope", "-m", "db", "--node", "node1");
+        assertThat(unknown.code()).isEqualTo(1);
+        assertThat(unknown.err()).contains("no checker \"nope\"");
+        assertThat(run("checker", "pause", "db-port", "-m", "db").code()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(run("checker", "disable", "-m", "db").code()).isEqualTo(Main.EXIT_USAGE);
+    }
+
+    @Test
     void refusalsExit1WithTheReason() {
         token("ada:ada-pw");
         Run conflict = run("prim", "-m", "db", "--node", "node1");
