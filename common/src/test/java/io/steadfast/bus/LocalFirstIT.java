@@ -1,16 +1,13 @@
 package io.steadfast.bus;
 
-import io.steadfast.cluster.ClusterBootstrap;
-import io.steadfast.cluster.ClusterSettings;
+import io.steadfast.cluster.ClusterMembers;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -21,21 +18,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** Two clustered members on loopback: a request goes in-process when it can, over the cluster when it must. */
 class LocalFirstIT {
     static final String ADDRESS = "localfirst.test.echo";
-    final List<Vertx> started = new ArrayList<>();
+    final ClusterMembers cluster = new ClusterMembers("lf");
 
     @AfterEach
     void closeAll() throws Exception {
-        for (Vertx v : started) {
-            v.close().await(20, TimeUnit.SECONDS);
-        }
+        cluster.close();
     }
 
     @Test
     void prefersTheServiceInThisJvmAndFallsBackToTheCluster() throws Exception {
-        int base = 16_400 + (int) (ProcessHandle.current().pid() % 200) * 2;
+        int base = ClusterMembers.basePort(16_400, 2);
         List<String> members = List.of("127.0.0.1:" + base, "127.0.0.1:" + (base + 1));
-        Vertx a = start("a", base, members);
-        Vertx b = start("b", base + 1, members);
+        Vertx a = cluster.start("a", base, members, Optional.empty());
+        Vertx b = cluster.start("b", base + 1, members, Optional.empty());
         DeliveryOptions opts = new DeliveryOptions().setSendTimeout(10_000);
 
         // the service runs only in b's JVM (one service per process): the request crosses the cluster
@@ -69,13 +64,5 @@ class LocalFirstIT {
 
     private static String from(Message<Object> reply) {
         return ((JsonObject) reply.body()).getString("from");
-    }
-
-    private Vertx start(String name, int port, List<String> members) throws Exception {
-        ClusterSettings settings = new ClusterSettings("lf-" + ProcessHandle.current().pid(), name, "127.0.0.1",
-                port, port + 1000, members, Optional.empty());
-        Vertx vertx = ClusterBootstrap.start(settings, new VertxOptions()).await(60, TimeUnit.SECONDS);
-        started.add(vertx);
-        return vertx;
     }
 }

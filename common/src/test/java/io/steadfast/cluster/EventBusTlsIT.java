@@ -2,7 +2,6 @@ package io.steadfast.cluster;
 
 import io.steadfast.config.TlsConfig;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
@@ -31,13 +30,11 @@ class EventBusTlsIT {
 
     @TempDir
     Path dir;
-    final List<Vertx> started = new ArrayList<>();
+    final ClusterMembers cluster = new ClusterMembers("tls");
 
     @AfterEach
     void closeAll() throws Exception {
-        for (Vertx v : started) {
-            v.close().await(20, TimeUnit.SECONDS);
-        }
+        cluster.close();
     }
 
     @Test
@@ -49,7 +46,7 @@ class EventBusTlsIT {
         TlsConfig b = nodeTls("b", ca, password);
         TlsConfig c = nodeTls("c", rogueCa, password);
 
-        int base = 15_700 + (int) (ProcessHandle.current().pid() % 200) * 3;
+        int base = ClusterMembers.basePort(15_700, 3);
         List<String> members = List.of("127.0.0.1:" + base, "127.0.0.1:" + (base + 1), "127.0.0.1:" + (base + 2));
         Vertx va = start("a", base, members, a);
         Vertx vb = start("b", base + 1, members, b);
@@ -67,11 +64,7 @@ class EventBusTlsIT {
     }
 
     private Vertx start(String name, int port, List<String> members, TlsConfig tls) throws Exception {
-        ClusterSettings settings = new ClusterSettings("tls-" + ProcessHandle.current().pid(), name, "127.0.0.1",
-                port, port + 1000, members, Optional.of(tls));
-        Vertx vertx = ClusterBootstrap.start(settings, new VertxOptions()).await(60, TimeUnit.SECONDS);
-        started.add(vertx);
-        return vertx;
+        return cluster.start(name, port, members, Optional.of(tls));
     }
 
     private Path ca(String name) throws Exception {

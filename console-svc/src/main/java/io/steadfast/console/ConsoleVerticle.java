@@ -448,16 +448,12 @@ public class ConsoleVerticle extends ServiceVerticle {
     }
 
     private void command(RoutingContext rc) {
-        Optional<ModuleConfig> mod = moduleOf(rc);
-        if (mod.isEmpty()) {
+        Optional<ModuleNode> target = moduleNodeOf(rc);
+        if (target.isEmpty()) {
             return;
         }
-        ModuleConfig m = mod.get();
-        Optional<String> n = nodeOf(rc, m);
-        if (n.isEmpty()) {
-            return;
-        }
-        String node = n.get();
+        ModuleConfig m = target.get().module();
+        String node = target.get().node();
         String name = rc.pathParam("command");
         Optional<Command> command = Command.of(name);
         if (command.isEmpty()) {
@@ -485,15 +481,12 @@ public class ConsoleVerticle extends ServiceVerticle {
      * relayed to that node's checker-svc; a disabled checker neither fails nor keeps the module parked.
      */
     private void checkerToggle(RoutingContext rc) {
-        Optional<ModuleConfig> mod = moduleOf(rc);
-        if (mod.isEmpty()) {
+        Optional<ModuleNode> target = moduleNodeOf(rc);
+        if (target.isEmpty()) {
             return;
         }
-        ModuleConfig m = mod.get();
-        Optional<String> n = nodeOf(rc, m);
-        if (n.isEmpty()) {
-            return;
-        }
+        ModuleConfig m = target.get().module();
+        String node = target.get().node();
         String action = rc.pathParam("action");
         if (!action.equals("enable") && !action.equals("disable")) {
             error(rc, 400, "bad-request", "checker action \"" + action + "\" is not one of enable, disable");
@@ -501,22 +494,31 @@ public class ConsoleVerticle extends ServiceVerticle {
         }
         String checker = rc.pathParam("c");
         LOG.info("user {} asks to {} checker {} of module {} on {}", rc.<String>get("user"), action, checker, m.name(),
-                n.get());
-        ask(CheckerApi.toggle(n.get()), new CheckerToggle(m.name(), checker, action.equals("enable")).toJson(),
+                node);
+        ask(CheckerApi.toggle(node), new CheckerToggle(m.name(), checker, action.equals("enable")).toJson(),
                 COMMAND_TIMEOUT_MS).map(CheckerStatuses::fromJson)
                 .onSuccess(st -> json(rc, 200, st.toJson().put("action", action)))
-                .onFailure(e -> busError(rc, e, "checker service of " + n.get()));
+                .onFailure(e -> busError(rc, e, "checker service of " + node));
     }
 
-    /** The path's node {@code :n} when it is a node of {@code m}; else a 404 was sent. */
-    private static Optional<String> nodeOf(RoutingContext rc, ModuleConfig m) {
+    /** A module and one of its nodes, from the path. */
+    private record ModuleNode(ModuleConfig module, String node) {
+    }
+
+    /** The path's module {@code :m} and node {@code :n} when it is a node of that module; else a 404 was sent. */
+    private Optional<ModuleNode> moduleNodeOf(RoutingContext rc) {
+        Optional<ModuleConfig> mod = moduleOf(rc);
+        if (mod.isEmpty()) {
+            return Optional.empty();
+        }
+        ModuleConfig m = mod.get();
         String node = rc.pathParam("n");
         if (!m.runsOn(node)) {
             error(rc, 404, "not-found", "node \"" + node + "\" is not a node of module " + m.name()
                     + " (" + String.join(", ", m.nodes()) + ")");
             return Optional.empty();
         }
-        return Optional.of(node);
+        return Optional.of(new ModuleNode(m, node));
     }
 
     /** Relays ReplicationApi.verify to the node where the mirror serves. */

@@ -3,6 +3,7 @@ package io.steadfast.node.cli;
 import io.steadfast.node.Main;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
@@ -47,5 +48,11 @@ final class Cli {
                     + view.console() + " (its nodes: " + String.join(", ", view.nodeNames()) + ")");
         }
         return view.console();
+    }
+
+    /** Says that the console could not be reached and returns {@link #EXIT_UNREACHABLE}. */
+    static int unreachable(PrintWriter err, ConsoleOptions console, IOException e) {
+        err.println("steadfast: cannot reach the console at " + console.url + ": " + e.getMessage());
+        return EXIT_UNREACHABLE;
     }
 }

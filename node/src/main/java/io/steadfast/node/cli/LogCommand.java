@@ -74,8 +74,7 @@ public final class LogCommand implements Callable<Integer> {
             }
             return 0;
         } catch (IOException e) {
-            err.println("steadfast: cannot reach the console at " + console.url + ": " + e.getMessage());
-            return Cli.EXIT_UNREACHABLE;
+            return Cli.unreachable(err, console, e);
         }
     }
 

@@ -70,8 +70,7 @@ public final class ModuleCommand implements Callable<Integer> {
             err.println(e.getMessage());
             return e.exit;
         } catch (IOException e) {
-            err.println("steadfast: cannot reach the console at " + console.url + ": " + e.getMessage());
-            return Cli.EXIT_UNREACHABLE;
+            return Cli.unreachable(err, console, e);
         }
     }
 }

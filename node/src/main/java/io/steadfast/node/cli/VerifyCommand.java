@@ -50,8 +50,7 @@ public final class VerifyCommand implements Callable<Integer> {
             r.body().getJsonArray("differences").forEach(d -> out.println("  " + d));
             return EXIT_DIFFERENT;
         } catch (IOException e) {
-            err.println("steadfast: cannot reach the console at " + console.url + ": " + e.getMessage());
-            return Cli.EXIT_UNREACHABLE;
+            return Cli.unreachable(err, console, e);
         }
     }
 }
