@@ -4,7 +4,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,7 +14,7 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code steadfast checker disable|enable CHECKER -m M [--node N]}: switches a checker off on one node for
- * maintenance (it neither fails nor keeps the module parked) and on again, through the console
+ * maintenance (it neither fails nor keeps the at.module parked) and on again, through the console
  * ({@code POST /api/v1/modules/{m}/nodes/{n}/checkers/{c}/{action}}). Exit 0 done, 1 refused, 3 console
  * unreachable, 64 usage.
  */
@@ -36,11 +35,8 @@ public final class CheckerCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "CHECKER", description = "the checker's name, or '*' for all of the module's")
     String checker;
 
-    @Option(names = {"-m", "--module"}, paramLabel = "M", required = true, description = "the module")
-    String module;
-
-    @Option(names = "--node", paramLabel = "N", description = "the node (default: the console's node)")
-    String node;
+    @Mixin
+    TargetOptions at;
 
     @Override
     public Integer call() {
@@ -48,17 +44,17 @@ public final class CheckerCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try {
             ConsoleClient client = console.client();
-            String target = Cli.targetNode(client, module, node);
-            ConsoleClient.Answer r = client.post("api/v1/modules/" + Cli.segment(module) + "/nodes/"
+            String target = Cli.targetNode(client, at.module, at.node);
+            ConsoleClient.Answer r = client.post("api/v1/modules/" + Cli.segment(at.module) + "/nodes/"
                     + Cli.segment(target) + "/checkers/" + Cli.segment(checker) + "/" + action, new JsonObject());
             if (!r.ok()) {
-                err.println("steadfast: " + action + " checker " + checker + " of " + module + " on " + target
+                err.println("steadfast: " + action + " checker " + checker + " of " + at.module + " on " + target
                         + " refused: " + r.errorText());
                 return ModuleCommand.EXIT_REFUSED;
             }
             for (Object o : r.body().getJsonArray("checkers", new JsonArray())) {
                 JsonObject c = (JsonObject) o;
-                out.println(module + " checker " + c.getString("checker") + " on " + target + ": "
+                out.println(at.module + " checker " + c.getString("checker") + " on " + target + ": "
                         + c.getString("status", "?").toLowerCase(java.util.Locale.ROOT) + " (" + c.getString("reason", "")
                         + ")");
             }

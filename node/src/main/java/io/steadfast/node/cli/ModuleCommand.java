@@ -33,11 +33,8 @@ public final class ModuleCommand implements Callable<Integer> {
     @Mixin
     ConsoleOptions console;
 
-    @Option(names = {"-m", "--module"}, paramLabel = "M", required = true, description = "the module")
-    String module;
-
-    @Option(names = "--node", paramLabel = "N", description = "the node (default: the console's node)")
-    String node;
+    @Mixin
+    TargetOptions at;
 
     @Option(names = "--fullsync", description = "prim/second: resynchronise everything, not only what changed")
     boolean fullsync;
@@ -52,18 +49,18 @@ public final class ModuleCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try {
             ConsoleClient client = console.client();
-            String target = Cli.targetNode(client, module, node);
+            String target = Cli.targetNode(client, at.module, at.node);
             List<String> options = new ArrayList<>();
             if (fullsync) {
                 options.add("fullsync");
             }
-            ConsoleClient.Answer r = client.post("api/v1/modules/" + Cli.segment(module) + "/nodes/"
+            ConsoleClient.Answer r = client.post("api/v1/modules/" + Cli.segment(at.module) + "/nodes/"
                     + Cli.segment(target) + "/" + command.id(), new JsonObject().put("options", new JsonArray(options)));
             if (!r.ok()) {
-                err.println("steadfast: " + command.id() + " " + module + " on " + target + " refused: " + r.errorText());
+                err.println("steadfast: " + command.id() + " " + at.module + " on " + target + " refused: " + r.errorText());
                 return EXIT_REFUSED;
             }
-            out.println(command.id() + " " + module + " on " + target + ": " + r.body().getString("message", "done")
+            out.println(command.id() + " " + at.module + " on " + target + ": " + r.body().getString("message", "done")
                     + " (" + target + " now " + r.body().getString("state", "?") + ")");
             return 0;
         } catch (Cli.Stop e) {
