@@ -147,13 +147,24 @@ public final class HeartbeatApi {
      * @param peer       mirror: the other node when replicating (empty when ALONE or NONE)
      * @param members    farm: the UP nodes of the module, in config order (every node computes the same buckets)
      * @param generation mirror: the data generation this node holds
+     * @param fenced     mirror PRIMARY that lost its peer and asks the split-brain witness: the VIP is withdrawn
+     *                   (the application keeps running) until the witness answers, so that a SECOND taking over on
+     *                   the other side of a cut never shares the VIP with it
      */
     public record ModuleDesired(String module, ModuleType type, Role role, Optional<String> peer,
-                                List<String> members, String generation) implements BusMessage {
+                                List<String> members, String generation, boolean fenced) implements BusMessage {
+        public ModuleDesired(String module, ModuleType type, Role role, Optional<String> peer, List<String> members,
+                             String generation) {
+            this(module, type, role, peer, members, generation, false);
+        }
+
         public JsonObject toJson() {
             JsonObject json = new JsonObject().put("v", VERSION).put("module", module).put("type", type.name())
                     .put("role", role.name()).put("members", new JsonArray(members)).put("generation", generation);
             peer.ifPresent(p -> json.put("peer", p));
+            if (fenced) {
+                json.put("fenced", true);
+            }
             return json;
         }
 
@@ -161,7 +172,13 @@ public final class HeartbeatApi {
             Fields.version(json);
             return new ModuleDesired(Fields.string(json, "module"), Fields.enumValue(json, "type", ModuleType.class),
                     Fields.enumValue(json, "role", Role.class), Fields.optString(json, "peer"),
-                    Fields.strings(json, "members"), Fields.optString(json, "generation").orElse(""));
+                    Fields.strings(json, "members"), Fields.optString(json, "generation").orElse(""),
+                    Fields.optBool(json, "fenced", false));
+        }
+
+        /** Whether this node's VIP of the module should be present ({@code want}: PRIMARY or MEMBER). */
+        public boolean vipPresent(Role want) {
+            return role == want && !fenced;
         }
     }
 

@@ -9,5 +9,12 @@ public enum ChangeKind {
     /** run the application scripts again in place: stop then start, the VIP stays */
     RESTART,
     /** become the replication target of the peer (mirror, non-primary → SECOND) */
-    DEMOTE
+    DEMOTE,
+    /**
+     * mirror primary that lost its peer and asks the witness: VIP down only, the application keeps running (a
+     * cut-off primary must not answer on the VIP while the other side may take over)
+     */
+    FENCE,
+    /** mirror primary whose peer came back or whose witness answered: VIP up again (announced) */
+    UNFENCE
 }

@@ -20,6 +20,7 @@ import java.util.function.Supplier;
  * start_prim; a failed step rolls back what was done or attempted (stop_prim with force, VIP down, demote);</li>
  * <li>mirror, leaving: stop_prim (graceful, then {@code force} if it failed) → VIP down → demote (→ poststop when
  * stopping). Every step is attempted even after a failure, so that the VIP never stays behind;</li>
+ * <li>mirror fence / unfence: VIP down / VIP up only (the application keeps running);</li>
  * <li>farm: prestart → start_both → VIP up; leaving: VIP down first (no new traffic) → stop_both → poststop.</li>
  * </ul>
  * The result completes exceptionally with the reason of the first failure.
@@ -85,6 +86,8 @@ public final class Choreographer {
             }
             case DEMOTE -> repl ? step(mod, "replication demote", () -> steps.demote(mod, c.peer(), c.generation(), c.fullsync()))
                     : done();
+            case FENCE -> step(mod, "VIP down (fence)", () -> steps.vipDown(mod));
+            case UNFENCE -> step(mod, "VIP up (fence lifted)", () -> steps.vipUp(mod));
         };
     }
 
@@ -106,7 +109,7 @@ public final class Choreographer {
                     named("poststop", () -> c.to() == State.STOP ? script(c, mod, Script.POSTSTOP, false) : done())));
             case RESTART -> stopTwice(c, mod, Script.STOP_BOTH, false)
                     .thenCompose(v -> script(c, mod, Script.START_BOTH, false));
-            case DEMOTE -> done();
+            case DEMOTE, FENCE, UNFENCE -> done(); // mirror-only changes
         };
     }
 

@@ -30,6 +30,12 @@ import java.util.Optional;
  * starts alone; a SECOND that loses its primary takes over only when up to date, with failover on, and when the
  * witness (if configured) answers; a PRIM that loses its SECOND stays primary only if the witness answers.</li>
  * </ul>
+ * With a witness, the two sides of a cut must never hold the VIP together. A witness that answers does so in
+ * milliseconds, but one that does not is only known after its timeouts (seconds), so the sides decide at very
+ * different times. Hence: a PRIM that loses its peer first <em>fences</em> itself (VIP down, application still
+ * running) and only then waits for the witness (answer: VIP up again, ALONE; no answer: full step-down to WAIT);
+ * and a SECOND whose witness answers takes over only {@code fenceGuardMs} after it lost the primary — the time a
+ * cut-off primary needs to notice the same loss (up to one pulse and one tick later) and withdraw its VIP.
  */
 public final class MirrorMachine implements ModuleMachine {
     private static final Logger LOG = LoggerFactory.getLogger(MirrorMachine.class);
@@ -63,18 +69,36 @@ public final class MirrorMachine implements ModuleMachine {
     public record Settings(String module, String self, String peer, List<String> order,
                            Optional<String> defaultprimNode, boolean lastprim, boolean failover, int maxloop,
                            long loopIntervalMs, boolean witness, boolean replication, long startupGraceMs,
-                           long wantPrimMs) {
+                           long wantPrimMs, long fenceGuardMs) {
         public static Settings of(ModuleConfig m, String self) {
             ServiceConfig s = m.service();
             long timeout = m.heartbeat().timeout().toMillis();
             return new Settings(m.name(), self, m.peerOf(self).orElseThrow(), m.nodes(), s.defaultprimNode(),
                     ServiceConfig.LASTPRIM.equals(s.defaultprim()), s.failover(), s.maxloop(),
                     s.loopInterval().toMillis(), m.splitbrain().hasWitness(), m.replication().isPresent(),
-                    timeout + m.heartbeat().pulse().toMillis(), Math.max(5000, 10 * timeout));
+                    timeout + m.heartbeat().pulse().toMillis(), Math.max(5000, 10 * timeout),
+                    fenceGuardMs(m.heartbeat().pulse().toMillis()));
+        }
+
+        /**
+         * The peer's loss is seen up to one pulse (its last beat) plus one tick (pulse / 2) later on the other side,
+         * which then needs {@link #FENCE_ALLOWANCE_MS} to withdraw its VIP.
+         */
+        static long fenceGuardMs(long pulseMs) {
+            return pulseMs + pulseMs / 2 + FENCE_ALLOWANCE_MS;
         }
     }
 
     private enum WitnessPurpose { TAKEOVER, KEEP }
+
+    private record WitnessAnswer(boolean reached, String detail) {
+    }
+
+    /**
+     * Time a primary needs to take its VIP down once it saw its peer lost: one in-process request to vip-svc and
+     * one {@code ip addr del} (56–122 ms measured for the opposite step on this machine, quiet), with margin for load.
+     */
+    static final long FENCE_ALLOWANCE_MS = 250;
 
     private final Settings s;
     private final Effects fx;
@@ -91,6 +115,14 @@ public final class MirrorMachine implements ModuleMachine {
     private RoleChange busy;
     private long witnessToken;
     private WitnessPurpose witnessPurpose;
+    /** PRIM with its VIP withdrawn (peer lost, witness asked): the application keeps running. */
+    private boolean fenced;
+    /** The witness answered while the fence was still being put up: decided when it is up. */
+    private WitnessAnswer pendingAnswer;
+    /** SECOND whose witness answered: takes over at this time unless the primary shows up again. */
+    private long takeoverAt;
+    /** When this node last lost its peer (wall ms). */
+    private long peerLostAt;
     private Command queued;
     private String queuedReason = "";
     /** Why the module entered WAIT: kept at the head of the reason while WAIT explains what it waits for. */
@@ -143,8 +175,9 @@ public final class MirrorMachine implements ModuleMachine {
             LOG.info("{}: peer {} in sight ({})", s.module(), status.node(), status.state());
         }
         peer = status;
-        if (witnessToken != 0) {
+        if (witnessToken != 0 || takeoverAt != 0) {
             witnessToken = 0; // the peer is back: the question no longer matters
+            takeoverAt = 0;
             changed = true;
         }
         if (changed) {
@@ -160,6 +193,7 @@ public final class MirrorMachine implements ModuleMachine {
         }
         LOG.warn("{}: peer {} lost (was {})", s.module(), peer.node(), peer.state());
         peer = null;
+        peerLostAt = now;
         evaluate(now);
     }
 
@@ -168,14 +202,26 @@ public final class MirrorMachine implements ModuleMachine {
             return;
         }
         witnessToken = 0;
+        if (peer == null && busy != null && busy.kind() == ChangeKind.FENCE) {
+            pendingAnswer = new WitnessAnswer(reached, detail); // decided once the VIP is down
+            return;
+        }
         if (peer != null || busy != null) {
             evaluate(now);
             return;
         }
+        decide(new WitnessAnswer(reached, detail), now);
+    }
+
+    private void decide(WitnessAnswer answer, long now) {
+        boolean reached = answer.reached();
+        String detail = answer.detail();
         if (witnessPurpose == WitnessPurpose.TAKEOVER && state == MirrorState.SECOND) {
             if (reached) {
-                acquire(MirrorState.ALONE, "primary lost (no heartbeat on any lan); witness " + detail
-                        + " answers: taking over", "failover", now);
+                takeoverAt = Math.max(now, peerLostAt + s.fenceGuardMs());
+                note("primary lost (no heartbeat on any lan); witness " + detail + " answers: taking over once a"
+                        + " cut-off primary has withdrawn its VIP", now);
+                evaluate(now);
             } else {
                 toWait("primary lost and the witness does not answer (" + detail
                         + "): this node may be the one cut off; waiting", now);
@@ -183,6 +229,7 @@ public final class MirrorMachine implements ModuleMachine {
         } else if (witnessPurpose == WitnessPurpose.KEEP && state == MirrorState.PRIM) {
             if (reached) {
                 primToAlone("peer lost (no heartbeat on any lan); witness " + detail + " answers", now);
+                unfence(now);
             } else {
                 release(MirrorState.WAIT, "peer lost and the witness does not answer (" + detail
                         + "): stepping down so that two primaries never write", "splitbrain", false, now);
@@ -199,7 +246,11 @@ public final class MirrorMachine implements ModuleMachine {
         RoleChange c = busy;
         busy = null;
         switch (c.kind()) {
-            case ACQUIRE, RESTART -> set(state, Readiness.READY, reason, now);
+            case FENCE -> {
+                fenceUp(now);
+                return;
+            }
+            case ACQUIRE, RESTART, UNFENCE -> set(state, Readiness.READY, reason, now);
             case RELEASE -> {
                 if (c.to() == MirrorState.SECOND.api()) {
                     secondAfterDemote(now);
@@ -219,6 +270,16 @@ public final class MirrorMachine implements ModuleMachine {
         RoleChange c = busy;
         busy = null;
         LOG.error("{}: {} to {} failed: {}", s.module(), c.kind(), c.to(), why);
+        if (c.kind() == ChangeKind.FENCE) {
+            fenceUp(now); // the witness still decides; a step-down takes the VIP down again
+            return;
+        }
+        if (c.kind() == ChangeKind.UNFENCE) {
+            release(MirrorState.WAIT, "the VIP could not be put back after the fence (" + why + "): stepping down",
+                    "splitbrain", false, now);
+            afterChange(now);
+            return;
+        }
         if (c.kind() == ChangeKind.RELEASE && c.to() == State.STOP) {
             set(MirrorState.STOP, Readiness.NOT_READY, "stopped, but leaving the primary role failed: " + why, now);
         } else {
@@ -486,6 +547,11 @@ public final class MirrorMachine implements ModuleMachine {
         return state.primary() ? Role.PRIMARY : state == MirrorState.SECOND ? Role.SECONDARY : Role.NONE;
     }
 
+    @Override
+    public boolean fenced() {
+        return fenced;
+    }
+
     public Optional<String> desiredPeer() {
         return state == MirrorState.PRIM || state == MirrorState.SECOND ? Optional.of(s.peer()) : Optional.empty();
     }
@@ -549,6 +615,14 @@ public final class MirrorMachine implements ModuleMachine {
 
     private void evaluateSecond(long now) {
         if (peer == null) {
+            if (takeoverAt != 0) {
+                if (now >= takeoverAt) {
+                    takeoverAt = 0;
+                    acquire(MirrorState.ALONE, "primary lost (no heartbeat on any lan); the witness answers: taking"
+                            + " over", "failover", now);
+                }
+                return;
+            }
             if (witnessToken != 0) {
                 return;
             }
@@ -594,12 +668,19 @@ public final class MirrorMachine implements ModuleMachine {
     }
 
     private void evaluatePrimary(long now) {
+        if (fenced && peer != null) {
+            unfence(now); // the peer is back before the witness decided: nothing was split
+            return;
+        }
         if (peer == null) {
-            if (state == MirrorState.PRIM && witnessToken == 0) {
+            if (state == MirrorState.PRIM && witnessToken == 0 && !fenced) {
                 if (s.witness()) {
                     witnessToken = ++tokens;
                     witnessPurpose = WitnessPurpose.KEEP;
-                    note("peer lost (no heartbeat on any lan): asking the witness", now);
+                    fenced = true;
+                    set(state, Readiness.TRANSIENT, "peer lost (no heartbeat on any lan): VIP withdrawn while asking"
+                            + " the witness", now);
+                    startChange(ChangeKind.FENCE, state, "splitbrain", false, false, now);
                     fx.checkWitness(witnessToken);
                 } else {
                     primToAlone("peer lost (no heartbeat on any lan); no witness configured", now);
@@ -741,9 +822,26 @@ public final class MirrorMachine implements ModuleMachine {
         yielding = false;
         handover = false;
         wantPrimUntil = 0;
+        takeoverAt = 0;
         set(to, Readiness.TRANSIENT, why, now);
         startChange(ChangeKind.ACQUIRE, from, action, fullsyncNext, false, now);
         fullsyncNext = false;
+    }
+
+    /** The fence is up (VIP down): act on the witness's answer if it came meanwhile. */
+    private void fenceUp(long now) {
+        WitnessAnswer a = pendingAnswer;
+        pendingAnswer = null;
+        if (a != null && peer == null) {
+            decide(a, now);
+        } else {
+            evaluate(now);
+        }
+    }
+
+    private void unfence(long now) {
+        fenced = false;
+        startChange(ChangeKind.UNFENCE, state, "splitbrain", false, false, now);
     }
 
     private void aloneToPrim(long now) {
@@ -760,6 +858,8 @@ public final class MirrorMachine implements ModuleMachine {
 
     private void release(MirrorState to, String why, String action, boolean force, long now) {
         MirrorState from = state;
+        fenced = false;
+        pendingAnswer = null;
         if (to != MirrorState.SECOND) {
             p = p.withExclusive(false);
         }
@@ -814,6 +914,7 @@ public final class MirrorMachine implements ModuleMachine {
     private void stopNow(boolean force, String why, boolean byOperator, long now) {
         p = p.withAdminStopped(byOperator || p.adminStopped());
         witnessToken = 0;
+        takeoverAt = 0;
         if (state.primary()) {
             release(MirrorState.STOP, why, force ? "forcestop" : "stop", force, now);
         } else {
@@ -828,6 +929,7 @@ public final class MirrorMachine implements ModuleMachine {
 
     private void toWait(String why, long now) {
         witnessToken = 0;
+        takeoverAt = 0;
         waitCause = why;
         if (state != MirrorState.WAIT && state != MirrorState.STOP) {
             persistRole(MirrorState.WAIT);

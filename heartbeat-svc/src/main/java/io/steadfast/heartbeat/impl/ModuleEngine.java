@@ -292,7 +292,7 @@ public final class ModuleEngine {
 
     public ModuleDesired desired() {
         return new ModuleDesired(module.name(), module.type(), machine.desiredRole(), machine.desiredPeer(),
-                machine.members(), machine.persisted().generation());
+                machine.members(), machine.persisted().generation(), machine.fenced());
     }
 
     /** True when the peers' lans are partly silent (worth an alert, not a failover). */
@@ -308,7 +308,7 @@ public final class ModuleEngine {
             pulse(); // the peer learns of a change at once, not a pulse later
         }
         Object view = List.of(machine.state(), machine.readiness(), machine.reason(), machine.members(),
-                machine.desiredRole(), machine.desiredPeer(), machine.persisted().generation(),
+                machine.desiredRole(), machine.desiredPeer(), machine.fenced(), machine.persisted().generation(),
                 machine.persisted().upToDate(), degraded());
         if (!Objects.equals(view, lastPublished)) {
             lastPublished = view;

@@ -56,6 +56,11 @@ public interface ModuleMachine {
 
     Optional<String> desiredPeer();
 
+    /** Mirror: primary with its VIP withdrawn while the split-brain witness decides (published as desired). */
+    default boolean fenced() {
+        return false;
+    }
+
     /** Farm: the UP nodes in config order (this node included when UP); mirror: empty. */
     List<String> members();
 }

@@ -175,13 +175,56 @@ class MirrorMachineTest {
         SimCluster c = pair(SimCluster.mirror().witness());
         c.node(1).witnessReachable = false; // node1 is the one cut off
         c.partition(c.node(1), c.node(2));
-        c.runUntil(() -> is(c.node(2), State.ALONE) && is(c.node(1), State.WAIT), 3000,
+        c.runUntil(() -> is(c.node(2), State.ALONE) && is(c.node(1), State.WAIT), 5000,
                 "node2 ALONE, node1 stepped down");
         assertThat(c.holdingVip()).containsExactly(c.node(2));
         assertThat(c.node(1).machine().reason()).contains("witness");
+        // node2's witness answered in 5 ms, node1's silence took 2 s: node1 fenced itself at once, so the VIP was
+        // never on both sides, not even while node1 was still asking
+        assertThat(c.twoVips).as("moments with the VIP on both nodes").isZero();
+        assertThat(c.node(1).changes).extracting(RoleChange::kind).containsSubsequence(ChangeKind.FENCE,
+                ChangeKind.RELEASE);
         c.node(1).witnessReachable = true;
         c.heal();
         c.runUntil(() -> isPrimReady(c.node(2)) && isSecondReady(c.node(1)), 3000, "reunited");
+        assertThat(c.twoPrimaries).isZero();
+        assertThat(c.twoVips).isZero();
+    }
+
+    @Test
+    void aSecondWhoseWitnessAnswersWaitsUntilACutOffPrimaryHasFencedItself() {
+        SimCluster c = pair(SimCluster.mirror().witness());
+        long off = c.now;
+        c.node(1).powerOff();
+        c.runUntil(() -> c.node(2).changes.stream().anyMatch(ch -> ch.kind() == ChangeKind.ACQUIRE), 5000,
+                "node2 takes over");
+        long guard = MirrorMachine.Settings.fenceGuardMs(SimCluster.PULSE);
+        // lost at the earliest TIMEOUT - PULSE after the power cut (last beat one pulse before), then the guard
+        assertThat(c.now - off).isGreaterThanOrEqualTo(TIMEOUT - SimCluster.PULSE + guard);
+        c.runUntil(() -> is(c.node(2), State.ALONE), 3000, "node2 ALONE");
+    }
+
+    @Test
+    void thePeerBackWhileTheWitnessIsAskedLiftsTheFence() {
+        SimCluster c = pair(SimCluster.mirror().witness());
+        c.node(1).witnessReachable = false; // would step down after 2 s of silence
+        c.partition(c.node(1), c.node(2));
+        c.runUntil(() -> c.node(1).machine().fenced(), 3000, "node1 fenced");
+        assertThat(c.node(1).machine().desiredRole()).isEqualTo(io.steadfast.api.HeartbeatApi.Role.PRIMARY);
+        assertThat(c.node(1).engine.desired().fenced()).as("published: vip-svc keeps the VIP down").isTrue();
+        c.run(50);
+        assertThat(c.node(1).holdsVip).isFalse();
+        assertThat(c.node(1).state()).isEqualTo(State.PRIM);
+        assertThat(c.node(1).machine().readiness()).isEqualTo(Readiness.TRANSIENT);
+        c.heal(); // before the witness's silence is known
+        c.runUntil(() -> isPrimReady(c.node(1)) && isSecondReady(c.node(2)) && c.node(1).holdsVip, 3000,
+                "node1 PRIM again with its VIP");
+        assertThat(c.node(1).machine().fenced()).isFalse();
+        assertThat(c.node(1).changes).extracting(RoleChange::kind).containsSubsequence(ChangeKind.FENCE,
+                ChangeKind.UNFENCE).doesNotContain(ChangeKind.RELEASE);
+        c.run(5000); // the stale witness answer changes nothing
+        assertThat(isPrimReady(c.node(1)) && isSecondReady(c.node(2))).isTrue();
+        assertThat(c.twoVips).isZero();
         assertThat(c.twoPrimaries).isZero();
     }
 
@@ -190,7 +233,12 @@ class MirrorMachineTest {
         SimCluster c = pair(SimCluster.mirror().witness());
         c.node(2).witnessReachable = false;
         c.partition(c.node(1), c.node(2));
-        c.runUntil(() -> is(c.node(1), State.ALONE) && is(c.node(2), State.WAIT), 3000, "node1 ALONE, node2 WAIT");
+        c.runUntil(() -> is(c.node(1), State.ALONE) && is(c.node(2), State.WAIT) && c.node(1).holdsVip, 5000,
+                "node1 ALONE with its VIP, node2 WAIT");
+        assertThat(c.node(1).changes).extracting(RoleChange::kind).containsSubsequence(ChangeKind.FENCE,
+                ChangeKind.UNFENCE);
+        assertThat(c.node(1).machine().readiness()).isEqualTo(Readiness.READY);
+        assertThat(c.twoVips).isZero();
         c.node(2).witnessReachable = true;
         c.heal();
         c.runUntil(() -> isPrimReady(c.node(1)) && isSecondReady(c.node(2)), 3000, "reunited");

@@ -42,6 +42,8 @@ final class SimCluster {
     static final long TIMEOUT = 700;
     static final long CHOREO_MS = 20;
     static final long WITNESS_MS = 5;
+    /** A witness that does not answer is known only after its timeouts: ping -W1, tried twice. */
+    static final long WITNESS_SILENT_MS = 2000;
     static final long RESYNC_MS = 50;
 
     private record Task(long at, long seq, Runnable run) {
@@ -58,6 +60,8 @@ final class SimCluster {
     private final BeatCodec codec = new BeatCodec("sim-secret".getBytes(StandardCharsets.UTF_8));
     /** Every moment (after each processed task) at which two live nodes were READY primaries. */
     int twoPrimaries;
+    /** Every moment (after each processed task) at which two nodes held the VIP (dead agents' VIPs included). */
+    int twoVips;
 
     static Builder mirror() {
         return new Builder(ModuleType.MIRROR, 2);
@@ -219,9 +223,9 @@ final class SimCluster {
                     e.roleFailed(c.token(), "sim: start_prim exited 1");
                     return;
                 }
-                if (c.kind() == ChangeKind.ACQUIRE) {
+                if (c.kind() == ChangeKind.ACQUIRE || c.kind() == ChangeKind.UNFENCE) {
                     holdsVip = true;
-                } else if (c.kind() == ChangeKind.RELEASE) {
+                } else if (c.kind() == ChangeKind.RELEASE || c.kind() == ChangeKind.FENCE) {
                     holdsVip = false;
                 }
                 e.roleDone(c.token());
@@ -241,7 +245,7 @@ final class SimCluster {
         public void checkWitness(ModuleEngine e, long token) {
             int inc = incarnation;
             boolean reached = witnessReachable;
-            schedule(WITNESS_MS, () -> {
+            schedule(reached ? WITNESS_MS : WITNESS_SILENT_MS, () -> {
                 if (alive && incarnation == inc) {
                     e.witnessResult(token, reached, "198.18.0.1");
                 }
@@ -345,6 +349,9 @@ final class SimCluster {
                     && n.engine.config().isMirror()).count();
             if (primaries > 1) {
                 twoPrimaries++;
+            }
+            if (nodes.values().stream().filter(n -> n.machineUp && n.holdsVip).count() > 1) {
+                twoVips++;
             }
         }
         now = end;

@@ -19,7 +19,8 @@ import java.util.Optional;
  * The VIPs of this node's modules, following heartbeat-svc (blocking; one caller at a time).
  *
  * <p>Desired state: a mirror module whose role here is {@link Role#PRIMARY} and a farm module whose role is
- * {@link Role#MEMBER} have their VIP present; any other role, or a module missing from the desired state, has it
+ * {@link Role#MEMBER} have their VIP present (unless the mirror primary is fenced while it asks the split-brain
+ * witness); any other role, or a module missing from the desired state, has it
  * absent. A desired state older than the last one seen is ignored — unless the same older number comes again
  * (heartbeat-svc republishes every 2 s): then heartbeat-svc was restarted and numbers from 1 again.
  *
@@ -79,7 +80,7 @@ public final class VipReconciler {
             }
             Optional<ModuleDesired> d = desired.module(m.name());
             Role want = m.isFarm() ? Role.MEMBER : Role.PRIMARY;
-            boolean present = d.isPresent() && d.get().role() == want;
+            boolean present = d.isPresent() && d.get().vipPresent(want);
             try {
                 VipManager.Change c = present ? vips.up(m, false) : vips.down(m);
                 if (c.changed()) {

@@ -100,6 +100,19 @@ class VipReconcilerTest {
     }
 
     @Test
+    void aFencedPrimaryHasNoVipUntilTheFenceIsLifted() {
+        r.reconcile(desired(1, Role.PRIMARY));
+        DesiredState fenced = new DesiredState("node1", 2, List.of(new ModuleDesired("db", ModuleType.MIRROR,
+                Role.PRIMARY, Optional.empty(), List.of(), "g1", true)));
+        assertThat(DesiredState.fromJson(fenced.toJson())).as("fenced survives the bus").isEqualTo(fenced);
+        assertThat(r.reconcile(fenced)).singleElement().satisfies(s -> assertThat(s.present()).isFalse());
+        assertThat(kernel.addrs).isEmpty();
+        assertThat(r.reconcile(desired(3, Role.PRIMARY))).singleElement()
+                .satisfies(s -> assertThat(s.present()).isTrue());
+        assertThat(kernel.addrs).containsExactly("198.18.0.100/16");
+    }
+
+    @Test
     void staleOrForeignDesiredStatesAreIgnored() {
         r.reconcile(desired(5, Role.PRIMARY));
         assertThat(r.reconcile(desired(4, Role.SECONDARY))).isEmpty();
