@@ -26,6 +26,7 @@ import java.util.Optional;
  *   <li>steadfast kill -9: the primary's agent JVM is killed, the machine stays up (the issue's metric);</li>
  *   <li>steadfast power loss: kill -9 + the node cut from every lan at the same instant;</li>
  *   <li>steadfast SIGSTOP: the primary's JVM frozen;</li>
+ *   <li>steadfast kill -9 with a split-brain witness (the SECOND waits the fence guard before it takes over);</li>
  *   <li>keepalived power loss, advert_int 1 s (VRRPv2 default) and VRRPv3 advert_int 0.1 s.</li>
  * </ul>
  * The app runs on both nodes for keepalived (its usual setup); Steadfast starts it with start_prim on takeover.
@@ -63,8 +64,12 @@ public final class MirrorFailoverBench {
             bench.keepalived("keepalived power loss, VRRPv3 advert_int 0.1s", 3, "0.1", n);
             // the metric (kill -9) gets every round; the other faults half of them (a round costs ≈ 30 s)
             int half = Math.max(5, n / 2);
-            bench.steadfast("defaults", "", orderedMap("kill -9", n, "SIGSTOP", half, "power loss", half));
-            bench.steadfast("pulse 50ms, timeout 250ms", "pulse: 50ms, timeout: 250ms, ", orderedMap("power loss", half));
+            bench.steadfast("defaults", "", "", orderedMap("kill -9", n, "SIGSTOP", half, "power loss", half));
+            // with a witness the SECOND waits the fence guard (pulse + pulse/2 + 250 ms) before taking over
+            bench.steadfast("defaults, witness", "", "    splitbrain: { witness: [" + lab.witnessAddr() + "] }\n",
+                    orderedMap("kill -9", half));
+            bench.steadfast("pulse 50ms, timeout 250ms", "pulse: 50ms, timeout: 250ms, ", "",
+                    orderedMap("power loss", half));
             bench.report();
         }
     }
@@ -112,9 +117,12 @@ public final class MirrorFailoverBench {
 
     // ---- steadfast --------------------------------------------------------------------------------
 
-    /** Starts the mirror {@code db} (heartbeat settings {@code heartbeat} added to its defaults) on both nodes. */
-    LabCluster mirror(String name, String heartbeat) throws Exception {
-        String modules = LabMirror.sampleModules(home, dir, VIP, PORT, heartbeat, "");
+    /**
+     * Starts the mirror {@code db} (heartbeat settings {@code heartbeat} added to its defaults, module keys
+     * {@code more}) on both nodes.
+     */
+    LabCluster mirror(String name, String heartbeat, String more) throws Exception {
+        String modules = LabMirror.sampleModules(home, dir, VIP, PORT, heartbeat, more);
         LabCluster cluster = LabCluster.configure(lab, home, dir.resolve(name), modules).withWatchdog();
         cluster.startAll();
         return cluster;
@@ -138,8 +146,8 @@ public final class MirrorFailoverBench {
     }
 
     /** {@code faults}: fault → rounds. */
-    void steadfast(String settings, String heartbeat, Map<String, Integer> faults) throws Exception {
-        LabCluster cluster = mirror("cluster-" + settings.replaceAll("[^a-z0-9]+", "-"), heartbeat);
+    void steadfast(String settings, String heartbeat, String more, Map<String, Integer> faults) throws Exception {
+        LabCluster cluster = mirror("cluster-" + settings.replaceAll("[^a-z0-9]+", "-"), heartbeat, more);
         try (Probe probe = Probe.start(lab.client(1), dir, VIP, PORT)) {
             awaitRoles(cluster);
             for (String fault : faults.keySet()) {

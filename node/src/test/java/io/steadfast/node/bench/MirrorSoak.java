@@ -30,7 +30,7 @@ final class MirrorSoak {
     }
 
     void run() throws Exception {
-        LabCluster cluster = bench.mirror("cluster-soak", "");
+        LabCluster cluster = bench.mirror("cluster-soak", "", "");
         Process stress = null;
         try {
             String first = bench.awaitRoles(cluster);
