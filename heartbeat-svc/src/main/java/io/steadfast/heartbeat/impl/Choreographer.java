@@ -16,8 +16,8 @@ import java.util.function.Supplier;
 /**
  * Turns a {@link RoleChange} into ordered steps (DESIGN §1):
  * <ul>
- * <li>mirror, becoming primary: replication promote (only with {@code replication}) → VIP up → prestart →
- * start_prim; a failed step rolls back what was done or attempted (stop_prim with force, VIP down, demote);</li>
+ * <li>mirror, becoming primary: replication promote (only with {@code replication}) → VIP up and prestart (at
+ * once) → start_prim; a failed step rolls back what was done or attempted (stop_prim with force, VIP down, demote);</li>
  * <li>mirror, leaving: stop_prim (graceful, then {@code force} if it failed) → VIP down → demote (→ poststop when
  * stopping). Every step is attempted even after a failure, so that the VIP never stays behind;</li>
  * <li>mirror fence / unfence: VIP down / VIP up only (the application keeps running);</li>
@@ -57,8 +57,10 @@ public final class Choreographer {
                     seq.then("replication promote", () -> steps.promote(mod, c.peer(), c.generation(), c.fullsync()),
                             undo, () -> steps.demote(mod, java.util.Optional.empty(), c.generation(), false));
                 }
-                seq.then("VIP up", () -> steps.vipUp(mod), undo, () -> steps.vipDown(mod));
-                seq.then("prestart", () -> script(c, mod, Script.PRESTART, false), undo, null);
+                // VIP up and prestart are independent (prestart runs after the promote: it may clean the data
+                // directory): at once, so the takeover path pays only the longer of the two
+                seq.thenBoth(named("VIP up", () -> steps.vipUp(mod)), () -> steps.vipDown(mod),
+                        named("prestart", () -> script(c, mod, Script.PRESTART, false)), null, undo);
                 seq.then("start_prim", () -> script(c, mod, Script.START_PRIM, false), undo,
                         () -> stopTwice(c, mod, Script.STOP_PRIM, true));
                 yield seq.run(undo);
@@ -172,6 +174,23 @@ public final class Choreographer {
                     undo.add(undoThis);
                 }
                 return step(mod, name, step);
+            });
+        }
+
+        /** Two independent steps at once (their undos registered first); fails with the first failure after both ended. */
+        void thenBoth(Named a, Supplier<CompletionStage<Void>> undoA, Named b, Supplier<CompletionStage<Void>> undoB,
+                      List<Supplier<CompletionStage<Void>>> undo) {
+            chain = chain.thenCompose(v -> {
+                if (undoA != null) {
+                    undo.add(undoA);
+                }
+                if (undoB != null) {
+                    undo.add(undoB);
+                }
+                CompletableFuture<Void> fa = step(mod, a.name(), a.step()).toCompletableFuture();
+                CompletableFuture<Void> fb = step(mod, b.name(), b.step()).toCompletableFuture();
+                return CompletableFuture.allOf(fa, fb).handle((x, e) -> e == null ? done()
+                        : fa.isCompletedExceptionally() ? fa : fb).thenCompose(y -> y);
             });
         }
 

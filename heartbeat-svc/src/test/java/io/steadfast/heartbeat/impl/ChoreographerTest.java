@@ -23,9 +23,14 @@ class ChoreographerTest {
     static final class FakeSteps implements RoleSteps {
         final List<String> calls = new ArrayList<>();
         final Set<String> fail = new HashSet<>();
+        /** Steps that stay pending until the test completes them. */
+        final java.util.Map<String, CompletableFuture<Void>> hold = new java.util.HashMap<>();
 
         private CompletionStage<Void> step(String name) {
             calls.add(name);
+            if (hold.containsKey(name)) {
+                return hold.get(name);
+            }
             return fail.contains(name) ? CompletableFuture.failedFuture(new RuntimeException("vip-svc did not answer"))
                     : CompletableFuture.completedFuture(null);
         }
@@ -91,7 +96,35 @@ class ChoreographerTest {
         steps.fail.add("vipUp");
         var r = ch.run(mirror, change(ChangeKind.ACQUIRE, State.WAIT, State.ALONE, Optional.empty(), false));
         assertThatThrownBy(() -> await(r)).hasMessageContaining("VIP up: vip-svc did not answer");
-        assertThat(steps.calls).containsExactly("promote", "vipUp", "vipDown", "demote");
+        // prestart ran beside the VIP up; the rollback undoes the VIP and the promote
+        assertThat(steps.calls).containsExactly("promote", "vipUp", "PRESTART", "vipDown", "demote");
+    }
+
+    @Test
+    void prestartRunsWhileTheVipComesUpAndStartPrimWaitsForBoth() throws Exception {
+        CompletableFuture<Void> vip = new CompletableFuture<>();
+        steps.hold.put("vipUp", vip);
+        var r = ch.run(mirror, change(ChangeKind.ACQUIRE, State.SECOND, State.PRIM, Optional.of("node2"), false));
+        assertThat(steps.calls).containsExactly("promote:node2", "vipUp", "PRESTART");
+        assertThat(r.toCompletableFuture()).isNotDone();
+        vip.complete(null);
+        await(r);
+        assertThat(steps.calls).containsExactly("promote:node2", "vipUp", "PRESTART", "START_PRIM");
+    }
+
+    @Test
+    void aFailedPrestartTakesTheVipDownAgain() {
+        steps.fail.add("PRESTART");
+        var r = ch.run(mirror, change(ChangeKind.ACQUIRE, State.WAIT, State.ALONE, Optional.empty(), false));
+        assertThatThrownBy(() -> await(r)).hasMessageContaining("prestart: vip-svc did not answer");
+        assertThat(steps.calls).containsExactly("promote", "vipUp", "PRESTART", "vipDown", "demote");
+    }
+
+    @Test
+    void fenceAndUnfenceMoveOnlyTheVip() throws Exception {
+        await(ch.run(mirror, change(ChangeKind.FENCE, State.PRIM, State.PRIM, Optional.of("node2"), false)));
+        await(ch.run(mirror, change(ChangeKind.UNFENCE, State.ALONE, State.ALONE, Optional.empty(), false)));
+        assertThat(steps.calls).containsExactly("vipDown", "vipUp");
     }
 
     @Test
