@@ -95,7 +95,7 @@ public final class FarmRecoveryBench {
                 Files.createFile(go);
                 check(p.waitFor(Duration.ofSeconds(60)), "probe did not finish");
                 double worst = 0;
-                double firstServed = Double.MAX_VALUE; // the first client served again: the farm, before the app's queue
+                double firstServed = Double.MAX_VALUE; // the farm back, before the app worked off its queue
                 int missing = 0;
                 Map<String, Integer> attempts = new java.util.TreeMap<>();
                 for (String line : Files.readAllLines(log)) {
