@@ -248,11 +248,15 @@ final class FarmRig implements AutoCloseable {
 
     private final Set<LabProcess> killed = new java.util.HashSet<>();
 
-    /** kill -9 of the JVM started for {@code key} (expected to be dead from now on). */
+    /**
+     * kill -9 of the JVM started for {@code key} alone, as an operator's or the OOM killer's would be (expected to be
+     * dead from now on): what it started lives on — in production the launcher's watchdog, here the scripts or nft
+     * runs in flight; the watchdog of {@link #watchdog} is outside its tree either way.
+     */
     void kill9(String key) {
         LabProcess p = cluster.agent(key);
         killed.add(p);
-        p.kill9();
+        p.kill9Alone();
     }
 
     /** Nodes whose module {@code web} is UP and READY, as {@code from}'s console sees it. */
