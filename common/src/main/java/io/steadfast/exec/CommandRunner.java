@@ -1,5 +1,6 @@
 package io.steadfast.exec;
 
+import io.steadfast.exec.impl.LibNftables;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,13 +12,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Runs external commands ({@code ip}, {@code nft}, {@code arping}, application scripts) as argv — never through a
  * shell — with a timeout, capturing output. Blocking: call it from a worker ({@code vertx.executeBlocking}),
- * never from an event loop. A command that outlives its timeout is killed with its descendants.
+ * never from an event loop. A command that outlives its timeout is killed with its descendants. {@code nft} runs
+ * in-process through libnftables when the machine has it ({@link LibNftables}: no process start on the farm's
+ * failover path), with the binary's semantics; with a prefix (another namespace) it stays a process.
  */
 public class CommandRunner {
     private static final Logger LOG = LoggerFactory.getLogger(CommandRunner.class);
@@ -50,6 +54,12 @@ public class CommandRunner {
     }
 
     public CommandResult run(List<String> argv, Duration timeout, String stdin, Map<String, String> env) {
+        if (prefix.isEmpty() && !argv.isEmpty() && argv.getFirst().equals("nft")) {
+            Optional<LibNftables.Result> r = LibNftables.get().flatMap(lib -> lib.run(argv.subList(1, argv.size()), stdin));
+            if (r.isPresent()) {
+                return new CommandResult(List.copyOf(argv), r.get().status(), r.get().stdout(), r.get().stderr(), false);
+            }
+        }
         List<String> full = new java.util.ArrayList<>(prefix);
         full.addAll(argv);
         ProcessBuilder pb = new ProcessBuilder(full);
