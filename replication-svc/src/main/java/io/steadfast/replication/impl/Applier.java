@@ -74,11 +74,44 @@ public final class Applier implements AutoCloseable {
     private final List<FileChannel> retired = new ArrayList<>();
     /** Files fsynced by the last {@link #syncAll} (for tests). */
     private volatile int lastSynced;
+    /** Flushes the whole file system of each replicated directory (syncfs). */
+    private final FsSync fsSync;
+    /**
+     * This copy was already not up to date when this applier started (a resync interrupted by a restart of the
+     * service, or a first copy): what the earlier run wrote may sit in the page cache, unknown to {@link #dirty},
+     * and a resumed resync does not resend blocks that are already there. The end of the resync then flushes the
+     * whole file system, once, before the copy is declared up to date.
+     */
+    private boolean untracked;
+
+    /** Flushes file systems to disk. */
+    @FunctionalInterface
+    interface FsSync {
+        void sync(List<Path> roots) throws IOException;
+    }
 
     public Applier(List<Path> roots, Path stateFile) {
+        this(roots, stateFile, Applier::syncFileSystems);
+    }
+
+    Applier(List<Path> roots, Path stateFile, FsSync fsSync) {
         this.roots = List.copyOf(roots);
         this.stateFile = stateFile;
         this.state = TargetState.load(stateFile);
+        this.fsSync = fsSync;
+        this.untracked = !state.upToDate();
+    }
+
+    /** {@code sync -f DIR} (coreutils: syncfs(2)) for each directory. */
+    private static void syncFileSystems(List<Path> roots) throws IOException {
+        io.steadfast.exec.CommandRunner runner = new io.steadfast.exec.CommandRunner();
+        for (Path r : roots) {
+            io.steadfast.exec.CommandResult res = runner.run(List.of("sync", "-f", r.toString()),
+                    java.time.Duration.ofMinutes(10));
+            if (!res.ok()) {
+                throw new IOException("flushing the file system of " + r + " failed: " + res.describe());
+            }
+        }
     }
 
     public synchronized TargetState state() {
@@ -218,6 +251,10 @@ public final class Applier implements AutoCloseable {
             case RESYNC_BEGIN -> setState(new TargetState(op.path(), false, state().lossy()));
             case RESYNC_END -> {
                 syncAll();
+                if (untracked) {
+                    fsSync.sync(roots);
+                    untracked = false;
+                }
                 setState(new TargetState(op.path(), true, state().lossy()));
             }
             case LIST -> {

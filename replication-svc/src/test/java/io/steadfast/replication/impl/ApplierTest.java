@@ -23,6 +23,41 @@ class ApplierTest {
         }
     }
 
+    /**
+     * A resync interrupted by a restart of the secondary's service: the blocks the first run wrote may be in the
+     * page cache only, and the resumed run does not resend them (their checksums match). The end of the resumed
+     * resync flushes the whole file system before the copy is declared up to date; a resync the applier saw from
+     * its beginning needs only its own fsyncs.
+     */
+    @Test
+    void aResyncResumedAfterARestartFlushesTheFileSystemBeforeItIsUpToDate() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("copy"));
+        Path state = tmp.resolve("target.json");
+        java.util.List<java.util.List<Path>> flushes = new java.util.ArrayList<>();
+        try (Applier first = new Applier(List.of(root), state, flushes::add)) {
+            first.apply(Op.of(OpCode.RESYNC_BEGIN, "G1"));
+            first.apply(Op.write("f", 0, new byte[]{1}));
+        } // the service stops mid-resync (close syncs what it has; a kill -9 would not)
+        try (Applier resumed = new Applier(List.of(root), state, flushes::add)) {
+            assertThat(resumed.state().upToDate()).isFalse();
+            resumed.apply(Op.of(OpCode.RESYNC_BEGIN, "G1"));
+            resumed.apply(Op.of(OpCode.RESYNC_END, "G1"));
+            assertThat(flushes).as("file system flushed before up to date").containsExactly(List.of(root));
+            assertThat(resumed.state().upToDate()).isTrue();
+            // the next resync, seen whole by this applier, relies on its own fsyncs
+            resumed.apply(Op.of(OpCode.RESYNC_BEGIN, "G2"));
+            resumed.apply(Op.write("f", 0, new byte[]{2}));
+            resumed.apply(Op.of(OpCode.RESYNC_END, "G2"));
+            assertThat(flushes).hasSize(1);
+            assertThat(resumed.lastSynced()).isEqualTo(1);
+        }
+        try (Applier upToDate = new Applier(List.of(root), state, flushes::add)) {
+            upToDate.apply(Op.of(OpCode.RESYNC_BEGIN, "G3"));
+            upToDate.apply(Op.of(OpCode.RESYNC_END, "G3"));
+            assertThat(flushes).as("started up to date: nothing unknown in the page cache").hasSize(1);
+        }
+    }
+
     @Test
     void resyncEndFsyncsEveryFileTheResyncWroteEvenOnceEvictedOrRenamed() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("copy"));
