@@ -72,6 +72,8 @@ public final class Applier implements AutoCloseable {
      */
     private final Set<FileChannel> dirty = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     private final List<FileChannel> retired = new ArrayList<>();
+    /** Starts the flush of large writes during the transfer, so the fsync that follows has little left. */
+    private final Writeback writeback = new Writeback("apply");
     /** Files fsynced by the last {@link #syncAll} (for tests). */
     private volatile int lastSynced;
 
@@ -119,6 +121,7 @@ public final class Applier implements AutoCloseable {
                     pos += ch.write(b, pos);
                 }
                 dirty.add(ch);
+                writeback.wrote(ch, op.data().length);
                 if (op.b() > 0) { // the source's mtime after this write
                     Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                             .setTimes(time(op.b()), null, null);
@@ -208,7 +211,7 @@ public final class Applier implements AutoCloseable {
                 } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                     // a = 1: fdatasync, as the application asked (the time we set needs no journal commit)
                     FileChannel ch = channel(key(op), p);
-                    ch.force(op.a() != 1);
+                    writeback.force(ch, op.a() != 1);
                     dirty.remove(ch);
                 }
             }
@@ -251,9 +254,9 @@ public final class Applier implements AutoCloseable {
         List<FileChannel> todo = new ArrayList<>(dirty);
         try {
             if (todo.size() == 1) {
-                todo.getFirst().force(true);
+                writeback.force(todo.getFirst(), true);
             } else if (!todo.isEmpty()) {
-                forceAll(todo);
+                forceAll(todo, writeback);
             }
             dirty.clear();
             lastSynced = todo.size();
@@ -269,14 +272,14 @@ public final class Applier implements AutoCloseable {
         return lastSynced;
     }
 
-    private static void forceAll(List<FileChannel> channels) throws IOException {
+    private static void forceAll(List<FileChannel> channels, Writeback writeback) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(SYNC_THREADS, channels.size()),
                 Thread.ofPlatform().daemon().name("repl-fsync").factory());
         try {
             List<Future<?>> fs = new ArrayList<>();
             for (FileChannel ch : channels) {
                 fs.add(pool.submit(() -> {
-                    ch.force(true);
+                    writeback.force(ch, true);
                     return null;
                 }));
             }
@@ -441,6 +444,7 @@ public final class Applier implements AutoCloseable {
         try {
             syncAll();
         } finally {
+            writeback.close();
             for (FileChannel ch : open.values()) {
                 closeQuietly(ch);
             }
