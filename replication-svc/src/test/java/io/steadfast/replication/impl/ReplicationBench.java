@@ -93,8 +93,16 @@ public final class ReplicationBench {
         }
     }
 
-    /** 1. Sequential write + fsync, median of 3, local and replicated alternately. */
+    /**
+     * 1. Sequential write + fsync, median of 3, local and replicated alternately, after one warm-up round each
+     * (printed, not counted): the nodes' JVMs are seconds old and their first 512 MiB runs while the write path is
+     * still being compiled (3-4x slower on this machine), which a long-running service does not see.
+     */
     static void sequential(Path local, Path repl) throws Exception {
+        double wl = dd(local.resolve("seq"));
+        double wr = dd(repl.resolve("seq"));
+        line(String.format("  warm-up round (not counted): local %.0f MB/s, replicated %.0f MB/s, ratio %.2f", wl, wr,
+                wr / wl));
         double[] l = new double[3];
         double[] r = new double[3];
         for (int i = 0; i < 3; i++) {
