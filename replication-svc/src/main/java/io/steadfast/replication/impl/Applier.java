@@ -121,7 +121,7 @@ public final class Applier implements AutoCloseable {
                     pos += ch.write(b, pos);
                 }
                 dirty.add(ch);
-                writeback.wrote(ch, op.data().length);
+                writeback.wrote(ch, p, op.data().length);
                 if (op.b() > 0) { // the source's mtime after this write
                     Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                             .setTimes(time(op.b()), null, null);
@@ -211,7 +211,7 @@ public final class Applier implements AutoCloseable {
                 } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                     // a = 1: fdatasync, as the application asked (the time we set needs no journal commit)
                     FileChannel ch = channel(key(op), p);
-                    writeback.force(ch, op.a() != 1);
+                    writeback.force(ch, p, op.a() != 1);
                     dirty.remove(ch);
                 }
             }
@@ -254,7 +254,7 @@ public final class Applier implements AutoCloseable {
         List<FileChannel> todo = new ArrayList<>(dirty);
         try {
             if (todo.size() == 1) {
-                writeback.force(todo.getFirst(), true);
+                writeback.force(todo.getFirst(), null, true);
             } else if (!todo.isEmpty()) {
                 forceAll(todo, writeback);
             }
@@ -279,7 +279,7 @@ public final class Applier implements AutoCloseable {
             List<Future<?>> fs = new ArrayList<>();
             for (FileChannel ch : channels) {
                 fs.add(pool.submit(() -> {
-                    writeback.force(ch, true);
+                    writeback.force(ch, null, true);
                     return null;
                 }));
             }

@@ -428,7 +428,7 @@ public final class ReplicatedFs implements FuseOperations {
                 return done > 0 ? done : r;
             }
             h.written = false; // the time went with the write
-            writeback.wrote(h.ch, chunk);
+            writeback.wrote(h.ch, rel.isEmpty() ? root : root.resolve(rel), chunk);
             done += chunk;
         }
         return done;
@@ -467,7 +467,7 @@ public final class ReplicatedFs implements FuseOperations {
         try {
             return repl.fsync(dir, rel, datasync != 0, () -> {
                 if (h != null) {
-                    writeback.force(h.ch, datasync == 0);
+                    writeback.force(h.ch, root.resolve(rel), datasync == 0);
                 }
                 return 0;
             }, errno.erofs());

@@ -29,14 +29,15 @@ class WritebackTest {
         Writeback w = new Writeback("test");
         try (FileChannel ch = FileChannel.open(tmp.resolve("f"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.allocate(4096));
-            w.wrote(ch, Writeback.EVERY - 1);
+            Path f = tmp.resolve("f");
+            w.wrote(ch, f, Writeback.EVERY - 1);
             assertThat(w.started()).isZero();
-            w.force(ch, false); // the application's fsync: the count starts again
-            w.wrote(ch, 1);
+            w.force(ch, f, false); // the application's fsync: the count starts again
+            w.wrote(ch, f, 1);
             assertThat(w.started()).isZero();
-            w.wrote(ch, Writeback.EVERY);
+            w.wrote(ch, f, Writeback.EVERY);
             assertThat(w.started()).isEqualTo(1);
-            w.force(ch, false); // waits for the background one, succeeds
+            w.force(ch, f, false); // waits for the background one, succeeds
         } finally {
             w.close();
         }
@@ -46,14 +47,40 @@ class WritebackTest {
     void aFailedBackgroundFlushFailsTheNextFsyncOfThatFile() throws Exception {
         Writeback w = new Writeback("test");
         FakeChannel bad = new FakeChannel();
+        Path f = java.nio.file.Files.createFile(tmp.resolve("f"));
         try {
             bad.failNext.set(1); // the background flush gets EIO (and, on Linux, would consume it)
-            w.wrote(bad, Writeback.EVERY);
+            w.wrote(bad, f, Writeback.EVERY);
             assertThat(bad.flushed.await(30, TimeUnit.SECONDS)).isTrue();
             // the real fsync itself succeeds, yet must report the earlier failure
-            assertThatThrownBy(() -> w.force(bad, true)).isInstanceOf(IOException.class)
+            assertThatThrownBy(() -> w.force(bad, f, true)).isInstanceOf(IOException.class)
                     .hasMessageContaining("background flush failed");
-            w.force(bad, true); // reported once
+            w.force(bad, f, true); // reported once
+        } finally {
+            w.close();
+        }
+    }
+
+    @Test
+    void aFailedBackgroundFlushFailsTheFsyncOfALaterDescriptorEvenAfterARename() throws Exception {
+        Writeback w = new Writeback("test");
+        FakeChannel bad = new FakeChannel();
+        Path f = java.nio.file.Files.createFile(tmp.resolve("f"));
+        try {
+            bad.failNext.set(1);
+            w.wrote(bad, f, Writeback.EVERY);
+            assertThat(bad.flushed.await(30, TimeUnit.SECONDS)).isTrue();
+            bad.close(); // the application closes without an fsync...
+            Path moved = java.nio.file.Files.move(f, tmp.resolve("g"));
+            // ...then reopens (after a rename) and fsyncs: the kernel would not tell this new descriptor
+            try (FileChannel again = FileChannel.open(moved, StandardOpenOption.WRITE)) {
+                for (int i = 0; i < 3000 && !w.failurePending(); i++) {
+                    Thread.sleep(10); // recorded right after the flush returns
+                }
+                assertThatThrownBy(() -> w.force(again, moved, false)).isInstanceOf(IOException.class)
+                        .hasMessageContaining("background flush failed");
+                w.force(again, moved, false); // reported once
+            }
         } finally {
             w.close();
         }
