@@ -10,5 +10,6 @@ ROOT=$(pwd)
 mvn -q -o -pl replication-svc -am test-compile dependency:build-classpath \
     -Dmdep.outputFile="$ROOT/replication-svc/target/bench.cp" -Dmdep.includeScope=test
 CP="$ROOT/replication-svc/target/classes:$ROOT/replication-svc/target/test-classes:$(cat "$ROOT/replication-svc/target/bench.cp")"
-exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$CP" \
+# BENCH_JAVA_OPTS: extra options of the driver JVM, e.g. -Dsf.node.jvmopts=... for the nodes (profiling)
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED ${BENCH_JAVA_OPTS:-} -cp "$CP" \
     io.steadfast.replication.impl.ReplicationBench bench/replication "${1:-2048}" "${2:-SECOND}" "${3:-seq,lat,small,resync}"

@@ -72,6 +72,8 @@ public final class Applier implements AutoCloseable {
      */
     private final Set<FileChannel> dirty = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     private final List<FileChannel> retired = new ArrayList<>();
+    /** Starts the flush of large writes during the transfer, so the fsync that follows has little left. */
+    private final Writeback writeback = new Writeback("apply");
     /** Files fsynced by the last {@link #syncAll} (for tests). */
     private volatile int lastSynced;
     /** Flushes the whole file system of each replicated directory (syncfs). */
@@ -152,6 +154,7 @@ public final class Applier implements AutoCloseable {
                     pos += ch.write(b, pos);
                 }
                 dirty.add(ch);
+                writeback.wrote(ch, p, op.data().length);
                 if (op.b() > 0) { // the source's mtime after this write
                     Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                             .setTimes(time(op.b()), null, null);
@@ -241,7 +244,7 @@ public final class Applier implements AutoCloseable {
                 } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                     // a = 1: fdatasync, as the application asked (the time we set needs no journal commit)
                     FileChannel ch = channel(key(op), p);
-                    ch.force(op.a() != 1);
+                    writeback.force(ch, p, op.a() != 1);
                     dirty.remove(ch);
                 }
             }
@@ -288,9 +291,9 @@ public final class Applier implements AutoCloseable {
         List<FileChannel> todo = new ArrayList<>(dirty);
         try {
             if (todo.size() == 1) {
-                todo.getFirst().force(true);
+                writeback.force(todo.getFirst(), null, true);
             } else if (!todo.isEmpty()) {
-                forceAll(todo);
+                forceAll(todo, writeback);
             }
             dirty.clear();
             lastSynced = todo.size();
@@ -306,14 +309,14 @@ public final class Applier implements AutoCloseable {
         return lastSynced;
     }
 
-    private static void forceAll(List<FileChannel> channels) throws IOException {
+    private static void forceAll(List<FileChannel> channels, Writeback writeback) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(SYNC_THREADS, channels.size()),
                 Thread.ofPlatform().daemon().name("repl-fsync").factory());
         try {
             List<Future<?>> fs = new ArrayList<>();
             for (FileChannel ch : channels) {
                 fs.add(pool.submit(() -> {
-                    ch.force(true);
+                    writeback.force(ch, null, true);
                     return null;
                 }));
             }
@@ -478,6 +481,7 @@ public final class Applier implements AutoCloseable {
         try {
             syncAll();
         } finally {
+            writeback.close();
             for (FileChannel ch : open.values()) {
                 closeQuietly(ch);
             }

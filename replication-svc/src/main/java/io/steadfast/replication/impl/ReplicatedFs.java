@@ -64,6 +64,8 @@ public final class ReplicatedFs implements FuseOperations {
     private final FileStore store;
     private final Map<Long, Handle> handles = new ConcurrentHashMap<>();
     private final AtomicLong nextFh = new AtomicLong(1);
+    /** Starts the local flush of large writes during the transfer (the secondary does the same with its copy). */
+    private final Writeback writeback = new Writeback("fs");
 
     private static final class Handle {
         final FileChannel ch;
@@ -426,6 +428,7 @@ public final class ReplicatedFs implements FuseOperations {
                 return done > 0 ? done : r;
             }
             h.written = false; // the time went with the write
+            writeback.wrote(h.ch, rel.isEmpty() ? root : root.resolve(rel), chunk);
             done += chunk;
         }
         return done;
@@ -464,7 +467,7 @@ public final class ReplicatedFs implements FuseOperations {
         try {
             return repl.fsync(dir, rel, datasync != 0, () -> {
                 if (h != null) {
-                    h.ch.force(datasync == 0);
+                    writeback.force(h.ch, root.resolve(rel), datasync == 0);
                 }
                 return 0;
             }, errno.erofs());
@@ -626,6 +629,7 @@ public final class ReplicatedFs implements FuseOperations {
 
     @Override
     public void destroy() {
+        writeback.close();
         handles.values().forEach(h -> {
             try {
                 h.ch.close();

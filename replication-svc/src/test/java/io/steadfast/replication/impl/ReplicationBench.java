@@ -60,6 +60,9 @@ public final class ReplicationBench {
             if (parts.contains("seq")) {
                 sequential(local, repl);
             }
+            if (parts.contains("split")) {
+                split(local, repl, n1.pid(), n2.pid());
+            }
             if (parts.contains("lat")) {
                 latency(local, repl);
             }
@@ -90,18 +93,73 @@ public final class ReplicationBench {
         }
     }
 
-    /** 1. Sequential write + fsync, median of 3, local and replicated alternately. */
+    /**
+     * 1. Sequential write + fsync, median of 3, local and replicated alternately, after one warm-up round each
+     * (printed, not counted): the nodes' JVMs are seconds old and their first 512 MiB runs while the write path is
+     * still being compiled (3-4x slower on this machine), which a long-running service does not see.
+     */
     static void sequential(Path local, Path repl) throws Exception {
+        double wl = dd(local.resolve("seq"));
+        double wr = dd(repl.resolve("seq"));
+        line(String.format("  warm-up round (not counted): local %.0f MB/s, replicated %.0f MB/s, ratio %.2f", wl, wr,
+                wr / wl));
         double[] l = new double[3];
         double[] r = new double[3];
         for (int i = 0; i < 3; i++) {
             l[i] = dd(local.resolve("seq"));
             r[i] = dd(repl.resolve("seq"));
         }
+        for (int i = 0; i < 3; i++) {
+            line(String.format("  round %d: local %.0f MB/s, replicated %.0f MB/s, ratio %.2f", i + 1, l[i], r[i],
+                    r[i] / l[i]));
+        }
         double lm = median(l);
         double rm = median(r);
         line(String.format("sequential 512 MiB write + fsync (dd bs=1M conv=fsync, median of 3): local %.0f MB/s,"
                 + " replicated %.0f MB/s, ratio %.2f (target >= 0.4)", lm, rm, rm / lm));
+    }
+
+    /**
+     * Diagnostic of the sequential case: the same 512 x 1 MiB writes + fsync as dd, with the write phase and the
+     * final fsync timed apart (where the time goes), local and replicated alternately, 3 rounds.
+     */
+    static void split(Path local, Path repl, long pid1, long pid2) throws IOException {
+        for (int i = 0; i < 3; i++) {
+            for (Path dir : List.of(local, repl)) {
+                Path f = dir.resolve("split");
+                ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
+                long c1 = cpuMs(pid1);
+                long c2 = cpuMs(pid2);
+                long t0 = System.nanoTime();
+                long t1;
+                try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING)) {
+                    for (int k = 0; k < 512; k++) {
+                        b.clear();
+                        while (b.hasRemaining()) {
+                            ch.write(b);
+                        }
+                    }
+                    t1 = System.nanoTime();
+                    ch.force(true);
+                }
+                long t2 = System.nanoTime();
+                c1 = cpuMs(pid1) - c1;
+                c2 = cpuMs(pid2) - c2;
+                Files.delete(f);
+                line(String.format("  split %s round %d: write %.0f ms (%.0f MB/s), fsync %.0f ms, total %.0f MB/s%s",
+                        dir == local ? "local" : "replicated", i + 1, (t1 - t0) / 1e6, 536.870912e9 / (t1 - t0),
+                        (t2 - t1) / 1e6, 536.870912e9 / (t2 - t0),
+                        dir == local ? "" : String.format("; CPU of the nodes: primary %d ms, secondary %d ms", c1, c2)));
+            }
+        }
+    }
+
+    /** CPU time (user + system) of a process so far, from /proc (clock ticks of 10 ms). */
+    static long cpuMs(long pid) throws IOException {
+        String st = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
     }
 
     /** 2. 4 KiB write + fdatasync latency. */

@@ -58,7 +58,13 @@ final class TestNode implements AutoCloseable {
                 "mount --bind \"$1\" \"$2\" && shift 2 && exec \"$@\"", "sh", own.toString(), configured.toString(),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 // 8 MiB regions: the 1 MiB write buffers are then ordinary (not humongous) G1 allocations
-                "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-XX:G1HeapRegionSize=8m", "-cp", System.getProperty("java.class.path"),
+                "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-XX:G1HeapRegionSize=8m"));
+        // extra JVM options for the nodes, e.g. a profiler (-Dsf.node.jvmopts="-XX:StartFlightRecording=...")
+        String extra = System.getProperty("sf.node.jvmopts", "").replace("%n", name);
+        if (!extra.isBlank()) {
+            argv.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        argv.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 NodeMain.class.getName(), name, "db", configured.toString(), state.toString(), listen,
                 secret.toString(), async, Long.toString(sendTimeoutMs)));
         ProcessBuilder pb = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
