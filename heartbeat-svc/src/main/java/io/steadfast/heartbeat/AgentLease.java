@@ -43,9 +43,12 @@ public final class AgentLease implements AutoCloseable {
                     StandardOpenOption.WRITE);
             MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_WRITE, 0, SIZE);
             m.order(ByteOrder.nativeOrder());
-            m.putLong(0, ProcessHandle.current().pid());
-            m.putLong(8, System.nanoTime());
+            // The file may still hold the previous agent's lease (holding, renewed long ago) while the watchdog of
+            // this agent already reads it: write the pid last, so that a reading with this agent's pid never
+            // pairs it with the old renewal (seen once: a restarting agent killed by its own watchdog as "stuck").
             m.putLong(16, 0);
+            m.putLong(8, System.nanoTime());
+            m.putLong(0, ProcessHandle.current().pid());
             return new AgentLease(ch, m);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the agent lease in " + stateDir + ": " + e.getMessage(), e);
