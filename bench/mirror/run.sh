@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Mirror failover benchmark, side by side with keepalived in one lab run (root; network namespaces only).
-# usage: bench/mirror/run.sh [rounds=10]      failover times, keepalived beside
+# usage: bench/mirror/run.sh [rounds=10] [power]  failover times, keepalived beside (power: power-loss rows, keepalived VRRPv3, tuned kill -9)
 #        bench/mirror/run.sh soak [minutes=10]  false failovers with both cores saturated (stress-ng)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
