@@ -673,14 +673,16 @@ public final class MirrorMachine implements ModuleMachine {
             return;
         }
         if (peer == null) {
-            if (state == MirrorState.PRIM && witnessToken == 0 && !fenced) {
+            if (state == MirrorState.PRIM && witnessToken == 0) {
                 if (s.witness()) {
                     witnessToken = ++tokens;
                     witnessPurpose = WitnessPurpose.KEEP;
-                    fenced = true;
-                    set(state, Readiness.TRANSIENT, "peer lost (no heartbeat on any lan): VIP withdrawn while asking"
-                            + " the witness", now);
-                    startChange(ChangeKind.FENCE, state, "splitbrain", false, false, now);
+                    if (!fenced) { // else still fenced from a loss the peer's short return interrupted: ask again
+                        fenced = true;
+                        set(state, Readiness.TRANSIENT, "peer lost (no heartbeat on any lan): VIP withdrawn while"
+                                + " asking the witness", now);
+                        startChange(ChangeKind.FENCE, state, "splitbrain", false, false, now);
+                    }
                     fx.checkWitness(witnessToken);
                 } else {
                     primToAlone("peer lost (no heartbeat on any lan); no witness configured", now);

@@ -204,6 +204,28 @@ class MirrorMachineTest {
         c.runUntil(() -> is(c.node(2), State.ALONE), 3000, "node2 ALONE");
     }
 
+    /**
+     * The peer comes back and is lost again while a slow fence is still being put up: once it is up, the witness is
+     * asked again (it was asked for the first loss only, and that answer was dropped when the peer came back).
+     */
+    @Test
+    void aPeerLostAgainDuringASlowFenceIsJudgedByTheWitness() {
+        SimCluster c = pair(SimCluster.mirror().witness());
+        c.node(1).choreoMs = 3000; // a slow vip-svc: node1's VIP takes 3 s to go down
+        c.node(1).witnessReachable = false;
+        c.node(2).witnessReachable = false;
+        c.partition(c.node(1), c.node(2));
+        c.runUntil(() -> c.node(1).machine().fenced(), 3000, "node1 fencing");
+        c.heal();
+        c.runUntil(() -> ((MirrorMachine) c.node(1).machine()).peer().isPresent(), 1000, "node1 sees node2 again");
+        c.node(2).witnessReachable = true;
+        c.partition(c.node(1), c.node(2));
+        c.runUntil(() -> is(c.node(1), State.WAIT) && is(c.node(2), State.ALONE), 15_000,
+                "node1 asked the witness again and stepped down; node2 took over");
+        assertThat(c.holdingVip()).containsExactly(c.node(2));
+        assertThat(c.node(1).machine().fenced()).isFalse();
+    }
+
     @Test
     void thePeerBackWhileTheWitnessIsAskedLiftsTheFence() {
         SimCluster c = pair(SimCluster.mirror().witness());

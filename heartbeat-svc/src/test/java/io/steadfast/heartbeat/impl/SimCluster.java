@@ -126,6 +126,8 @@ final class SimCluster {
         int incarnation;
         boolean witnessReachable = true;
         boolean failChanges;
+        /** How long this node's role changes take (a slow vip-svc, a slow script). */
+        long choreoMs = CHOREO_MS;
         /** The application + VIP are active here (set by ACQUIRE, cleared by RELEASE; survive a crash). */
         boolean holdsVip;
         final List<Transition> transitions = new ArrayList<>();
@@ -215,7 +217,7 @@ final class SimCluster {
         public void roleChange(ModuleEngine e, RoleChange c) {
             changes.add(c);
             int inc = incarnation;
-            schedule(CHOREO_MS, () -> {
+            schedule(choreoMs, () -> {
                 if (!alive || incarnation != inc) {
                     return;
                 }
