@@ -211,6 +211,8 @@ public final class FarmBench {
         List<Double> flood = new ArrayList<>();
         List<Double> unicast = new ArrayList<>();
         List<Double> without = new ArrayList<>();
+        List<Double> noFilter = new ArrayList<>();
+        List<String> others = ALL.stream().filter(n -> !n.equals(owner)).toList();
         for (int i = 0; i < rounds; i++) {
             // A: the real thing: frames to the virtual MAC, flooded by the switch to every member, filtered
             flood.add(wrk(c, vipUrl, seconds));
@@ -222,6 +224,14 @@ public final class FarmBench {
             unicast.add(wrk(c, vipUrl, seconds));
             c.exec(LabSupport.T, "ip", "neigh", "replace", FarmLab.VIP, "lladdr", vmac, "dev", "eth0", "nud",
                     "reachable");
+            // F: the same VIP and virtual MAC, flooded to every node as in A, but no filter anywhere: the VIP on the
+            // owner alone, the others out of the farm (their kernels drop the flooded frames as not theirs). A/F
+            // is the filter's cost in the real topology, F/B what flooding costs this one-machine lab
+            for (String o : others) {
+                farm.leave(o);
+            }
+            farm.filters.get(owner).remove(farm.spec.module());
+            noFilter.add(wrk(c, vipUrl, seconds));
             // B: the same node, its own address, no nft table at all (VIP and filter removed)
             farm.leave(owner);
             without.add(wrk(c, direct, seconds));
@@ -230,21 +240,31 @@ public final class FarmBench {
         double a = median(flood);
         double e = median(unicast);
         double b = median(without);
+        double fl = median(noFilter);
         System.out.printf("throughput: A through VIP (virtual MAC flooded + filter) %s req/s, median %.0f%n", flood, a);
         System.out.printf("throughput: E through VIP, filter, client pinned to the node's real MAC %s req/s, median %.0f%n",
                 unicast, e);
+        System.out.printf("throughput: F through VIP (virtual MAC flooded), no filter, VIP on the node alone %s req/s,"
+                + " median %.0f%n", noFilter, fl);
         System.out.printf("throughput: B same node, own address, no nft table %s req/s, median %.0f%n", without, b);
         // the machine is shared and its load drifts: the ratio of each round (runs seconds apart) is the fairer figure
         List<Double> eb = new ArrayList<>();
         List<Double> ab = new ArrayList<>();
+        List<Double> af = new ArrayList<>();
+        List<Double> fb = new ArrayList<>();
         for (int i = 0; i < rounds; i++) {
             eb.add(unicast.get(i) / without.get(i));
             ab.add(flood.get(i) / without.get(i));
+            af.add(flood.get(i) / noFilter.get(i));
+            fb.add(noFilter.get(i) / without.get(i));
         }
         System.out.printf("throughput: ratio of medians: filter only E/B %.3f; end to end in this lab A/B %.3f%n",
                 e / b, a / b);
         System.out.printf("throughput: median of per-round ratios: filter only E/B %.3f %s; end to end A/B %.3f %s"
                 + " (target >= 0.95)%n", median(eb), fmt(eb), median(ab), fmt(ab));
+        System.out.printf("throughput: through the flooded VIP, filter vs no filter A/F %.3f (medians), %.3f %s"
+                + " (per round); flooding in this lab F/B %.3f (medians), %.3f %s (per round)%n", a / fl, median(af),
+                fmt(af), fl / b, median(fb), fmt(fb));
     }
 
     private static double wrk(LabClient c, String url, int seconds) {
