@@ -132,7 +132,8 @@ final class Resync {
     /** An op the peer refused during the resync: look at its paths again in the final pass. */
     void recheck(Op op) {
         recheck.add(new Key((int) op.c(), op.path()));
-        if (!op.path2().isEmpty()) {
+        // path2 is a path only for a rename (an xattr name for SETXATTR/REMOVEXATTR, a link target for SYMLINK)
+        if (op.code() == OpCode.RENAME && !op.path2().isEmpty()) {
             recheck.add(new Key((int) op.c(), op.path2()));
         }
     }
