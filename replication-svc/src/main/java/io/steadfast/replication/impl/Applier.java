@@ -265,9 +265,16 @@ public final class Applier implements AutoCloseable {
                     throw new NoSuchFileException(op.path());
                 }
                 List<TreeOps.Entry> all = TreeOps.list(p);
-                int from = (int) Math.min(op.a(), all.size());
-                int to = Math.min(all.size(), from + TreeOps.MAX_ENTRIES_PER_REPLY);
-                return TreeOps.encode(all.subList(from, to));
+                return TreeOps.encode(all, (int) Math.max(0, Math.min(op.a(), all.size())));
+            }
+            case XATTRS -> {
+                if (Files.isSymbolicLink(p)) {
+                    return Xattrs.encode(new java.util.TreeMap<>()); // none on links
+                }
+                if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new NoSuchFileException(op.path());
+                }
+                return Xattrs.encode(Xattrs.hashes(Xattrs.read(p)));
             }
             case CHECKSUMS -> {
                 if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-/** Reads of the peer's copy over the channel (listings, block checksums), shared by resync and verify. */
+/** Reads of the peer's copy over the channel (listings, block checksums, xattr hashes), shared by resync and verify. */
 final class RemoteTree {
     private final ReplicaClient c;
 
@@ -29,15 +29,24 @@ final class RemoteTree {
             if (!r.ok()) {
                 return out;
             }
-            List<TreeOps.Entry> page = TreeOps.decode(r.data());
-            for (TreeOps.Entry e : page) {
+            TreeOps.Page page = TreeOps.decode(r.data());
+            for (TreeOps.Entry e : page.entries()) {
                 out.put(e.name(), e);
             }
-            if (page.size() < TreeOps.MAX_ENTRIES_PER_REPLY) {
+            if (!page.more()) {
                 return out;
             }
-            offset += page.size();
+            offset += page.entries().size();
         }
+    }
+
+    /**
+     * The peer's {@code user.*} attributes of an entry: name → SHA-256 of the value (never the values: see
+     * {@link Xattrs}); empty when the entry is not there.
+     */
+    java.util.SortedMap<String, byte[]> xattrs(int dir, String rel) throws IOException {
+        Reply r = c.call(new Op(OpCode.XATTRS, rel, "", 0, 0, dir, null), Ack.APPLIED);
+        return r.ok() ? Xattrs.decode(r.data()) : new java.util.TreeMap<>();
     }
 
     /** Starts a checksum request for blocks [first, first+count) (count at most MAX_BLOCKS_PER_REPLY). */

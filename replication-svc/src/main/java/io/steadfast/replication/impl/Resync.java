@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * zones are the only difference — they are read and streamed straight away, no walk, no listing;</li>
  * <li>walk both trees where needed (everything when {@code full}, else only around entries the record names or
  * holds whole): delete what the peer has in excess, create missing directories and links, and for each file to
- * look at compare block checksums and send only the blocks that differ, then its size and metadata;</li>
+ * look at compare block checksums and send only the blocks that differ, then its size and metadata (mode, owner,
+ * time, {@code user.*} extended attributes: see {@link Xattrs});</li>
  * <li>a second, quick walk catches what raced the first (ops the peer refused because their file was not there
  * yet), then RESYNC_END: the peer fsyncs every file it wrote (in parallel) and marks itself up to date with our
  * generation.</li>
@@ -131,7 +132,8 @@ final class Resync {
     /** An op the peer refused during the resync: look at its paths again in the final pass. */
     void recheck(Op op) {
         recheck.add(new Key((int) op.c(), op.path()));
-        if (!op.path2().isEmpty()) {
+        // path2 is a path only for a rename (an xattr name for SETXATTR/REMOVEXATTR, a link target for SYMLINK)
+        if (op.code() == OpCode.RENAME && !op.path2().isEmpty()) {
             recheck.add(new Key((int) op.c(), op.path2()));
         }
     }
@@ -157,6 +159,8 @@ final class Resync {
         for (int i = 0; i < roots.size(); i++) {
             if (scope == null || scope.enters(i, "")) {
                 walk(i, "", tasks, false, scope);
+                // the top directory is no listed entry: its user.* attributes are compared on their own
+                sendXattrs(i, "", remote.xattrs(i, ""));
             }
         }
         bytesTotal = tasks.stream().mapToLong(this::weight).sum();
@@ -349,33 +353,73 @@ final class Resync {
         return rel.isEmpty() ? name : rel + "/" + name;
     }
 
-    /** Sends mode/owner (and file times) when they differ from the peer's (or the peer's entry is new). */
+    /**
+     * Sends mode/owner (and file times) when they differ from the peer's (or the peer's entry is new), then makes
+     * its {@code user.*} attributes equal ours.
+     */
     private void metadata(int dir, String p, TreeOps.Entry l, TreeOps.Entry r, boolean times) throws IOException {
         boolean mode = l.type() != 'l' && (r == null || r.mode() != l.mode());
         boolean own = r == null || r.uid() != l.uid() || r.gid() != l.gid();
         boolean t = times && (r == null || r.mtimeNanos() != l.mtimeNanos());
-        if (!mode && !own && !t) {
+        if (mode || own || t) {
+            owner.ordered(() -> {
+                Path lp = roots.get(dir).resolve(p);
+                TreeOps.Entry now;
+                try {
+                    now = TreeOps.entry(lp, l.name());
+                } catch (NoSuchFileException e) {
+                    return null;
+                }
+                if (now.type() != l.type()) {
+                    return null;
+                }
+                if (mode) {
+                    queue(new Op(OpCode.CHMOD, p, "", now.mode(), 0, dir, null));
+                }
+                if (own) {
+                    queue(new Op(OpCode.CHOWN, p, "", now.uid(), now.gid(), dir, null));
+                }
+                if (t) {
+                    queue(new Op(OpCode.UTIMENS, p, "", -1, now.mtimeNanos(), dir, null));
+                }
+                return null;
+            });
+        }
+        if (l.type() == 'f' || l.type() == 'd') { // Linux has no user.* attributes on links
+            xattrs(dir, p, l.xattrs(), r);
+        }
+    }
+
+    /**
+     * Makes the peer's {@code user.*} attributes of a file or directory equal ours when the listing's digests
+     * differ ({@code mine}: our digest, {@code r}: the peer's entry, null when it is new there). The peer's names
+     * and value hashes are fetched first, outside the order lock (a round trip must not hold the application's
+     * writes); then, under the lock, our current values are read and only the names whose hash differs are sent
+     * (SETXATTR), those we do not have removed. A change made meanwhile was replicated live: the worst it does is
+     * an op the peer refuses (a removal of a name already gone), looked at again in the second pass.
+     */
+    private void xattrs(int dir, String p, byte[] mine, TreeOps.Entry r) throws IOException {
+        if (java.util.Arrays.equals(mine, r == null ? new byte[0] : r.xattrs())) {
             return;
         }
+        sendXattrs(dir, p, r == null ? new java.util.TreeMap<>() : remote.xattrs(dir, p));
+    }
+
+    /** Under the lock: sends what makes the peer's user.* set of {@code p} (name → value hash) equal ours. */
+    private void sendXattrs(int dir, String p, java.util.SortedMap<String, byte[]> theirs) throws IOException {
         owner.ordered(() -> {
-            Path lp = roots.get(dir).resolve(p);
-            TreeOps.Entry now;
+            java.util.SortedMap<String, byte[]> values;
             try {
-                now = TreeOps.entry(lp, l.name());
+                values = Xattrs.read(roots.get(dir).resolve(p));
             } catch (NoSuchFileException e) {
-                return null;
+                return null; // removed meanwhile: the removal was replicated
             }
-            if (now.type() != l.type()) {
-                return null;
+            Xattrs.Plan plan = Xattrs.compare(Xattrs.hashes(values), theirs);
+            for (String n : plan.remove()) {
+                queue(new Op(OpCode.REMOVEXATTR, p, n, 0, 0, dir, null));
             }
-            if (mode) {
-                queue(new Op(OpCode.CHMOD, p, "", now.mode(), 0, dir, null));
-            }
-            if (own) {
-                queue(new Op(OpCode.CHOWN, p, "", now.uid(), now.gid(), dir, null));
-            }
-            if (t) {
-                queue(new Op(OpCode.UTIMENS, p, "", -1, now.mtimeNanos(), dir, null));
+            for (String n : plan.set()) {
+                queue(new Op(OpCode.SETXATTR, p, n, 0, 0, dir, values.get(n)));
             }
             return null;
         });
@@ -464,7 +508,7 @@ final class Resync {
                 theirs, i * TreeOps.HASH, (i + 1) * TreeOps.HASH);
     }
 
-    /** Size and metadata last, read under the lock so they are current. */
+    /** Size and metadata last, read under the lock so they are current; then the user.* attributes. */
     private void metadataOf(Task t, Path file) throws IOException {
         owner.ordered(() -> {
             TreeOps.Entry now;
@@ -487,6 +531,13 @@ final class Resync {
             queue(new Op(OpCode.UTIMENS, t.rel(), "", -1, now.mtimeNanos(), t.dir(), null));
             return null;
         });
+        byte[] mine;
+        try {
+            mine = Xattrs.digestOf(file, 'f');
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        xattrs(t.dir(), t.rel(), mine, t.remote());
     }
 
     /**

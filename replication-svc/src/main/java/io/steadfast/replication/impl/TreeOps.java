@@ -31,9 +31,31 @@ public final class TreeOps {
     public static final int MAX_BLOCKS_PER_REPLY = 16 * 1024;
     /** Most entries in one listing reply. */
     public static final int MAX_ENTRIES_PER_REPLY = 4096;
+    /**
+     * Most bytes of entries in one listing reply: a page stops before the entry that would cross it (but holds at
+     * least one; one entry is at most ~6.7 KB: a 255-byte name and a 4095-byte link target in modified UTF-8, plus
+     * a 32-byte xattr digest), so a reply stays under {@link Wire#MAX_FRAME} whatever the names and links.
+     */
+    public static final int MAX_LIST_BYTES = Wire.MAX_DATA - 64 * 1024;
 
-    /** One directory entry; {@code type} 'f' file, 'd' directory, 'l' symlink, 'o' other. */
-    public record Entry(String name, char type, long size, int mode, int uid, int gid, long mtimeNanos, String link) {
+    /**
+     * One directory entry; {@code type} 'f' file, 'd' directory, 'l' symlink, 'o' other; {@code xattrs} the
+     * {@link Xattrs#digest} of its {@code user.*} extended attributes (empty when none, and for links and others).
+     */
+    public record Entry(String name, char type, long size, int mode, int uid, int gid, long mtimeNanos, String link,
+                        byte[] xattrs) {
+        public Entry {
+            xattrs = xattrs == null ? new byte[0] : xattrs;
+        }
+
+        /** Same set of {@code user.*} attributes as {@code o} (by digest). */
+        public boolean sameXattrs(Entry o) {
+            return java.util.Arrays.equals(xattrs, o.xattrs);
+        }
+    }
+
+    /** One page of a listing reply; {@code more} when entries follow (ask again from offset + size). */
+    public record Page(List<Entry> entries, boolean more) {
     }
 
     public static Entry entry(Path p, String name) throws IOException {
@@ -45,7 +67,7 @@ public final class TreeOps {
         String link = type == 'l' ? Files.readSymbolicLink(p).toString() : "";
         long mtime = ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS);
         return new Entry(name, type, (Long) a.get("size"), mode & 07777, (Integer) a.get("uid"),
-                (Integer) a.get("gid"), mtime, link);
+                (Integer) a.get("gid"), mtime, link, Xattrs.digestOf(p, type));
     }
 
     /** Entries of directory {@code dir}, sorted by name. */
@@ -64,35 +86,87 @@ public final class TreeOps {
         return out;
     }
 
-    public static byte[] encode(List<Entry> entries) throws IOException {
+    /**
+     * A listing reply: the entries of {@code all} from {@code from}, at most {@link #MAX_ENTRIES_PER_REPLY} and
+     * {@link #MAX_LIST_BYTES} bytes of them. Format: int32 count, entries, boolean more.
+     */
+    public static byte[] encode(List<Entry> all, int from) throws IOException {
         ByteArrayOutputStream bo = new ByteArrayOutputStream();
         DataOutputStream o = new DataOutputStream(bo);
-        o.writeInt(entries.size());
-        for (Entry e : entries) {
-            o.writeUTF(e.name());
-            o.writeByte(e.type());
-            o.writeLong(e.size());
-            o.writeInt(e.mode());
-            o.writeInt(e.uid());
-            o.writeInt(e.gid());
-            o.writeLong(e.mtimeNanos());
-            o.writeUTF(e.link());
+        int n = 0;
+        ByteArrayOutputStream entries = new ByteArrayOutputStream();
+        DataOutputStream eo = new DataOutputStream(entries);
+        int i = Math.max(0, from);
+        for (; i < all.size() && n < MAX_ENTRIES_PER_REPLY; i++) {
+            int before = entries.size();
+            Entry e = all.get(i);
+            eo.writeUTF(e.name());
+            eo.writeByte(e.type());
+            eo.writeLong(e.size());
+            eo.writeInt(e.mode());
+            eo.writeInt(e.uid());
+            eo.writeInt(e.gid());
+            eo.writeLong(e.mtimeNanos());
+            eo.writeUTF(e.link());
+            eo.writeByte(e.xattrs().length);
+            eo.write(e.xattrs());
+            if (entries.size() > MAX_LIST_BYTES && n > 0) {
+                // over the budget: this entry starts the next page
+                byte[] kept = java.util.Arrays.copyOf(entries.toByteArray(), before);
+                entries.reset();
+                entries.write(kept);
+                break;
+            }
+            n++;
         }
+        o.writeInt(n);
+        o.write(entries.toByteArray());
+        o.writeBoolean(i < all.size());
         return bo.toByteArray();
     }
 
-    public static List<Entry> decode(byte[] data) throws IOException {
+    /** Encodes the whole list as one page (tests, small lists). */
+    public static byte[] encode(List<Entry> entries) throws IOException {
+        return encode(entries, 0);
+    }
+
+    /** Decodes a listing reply from the peer; anything malformed is a FrameException (session ended). */
+    public static Page decode(byte[] data) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
-        int n = in.readInt();
-        if (n < 0 || n > MAX_ENTRIES_PER_REPLY) {
-            throw new Wire.FrameException("bad listing size " + n);
+        try {
+            int n = in.readInt();
+            if (n < 0 || n > MAX_ENTRIES_PER_REPLY) {
+                throw new Wire.FrameException("bad listing size " + n);
+            }
+            List<Entry> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                String name = in.readUTF();
+                char type = (char) in.readByte();
+                long size = in.readLong();
+                int mode = in.readInt();
+                int uid = in.readInt();
+                int gid = in.readInt();
+                long mtime = in.readLong();
+                String link = in.readUTF();
+                int x = in.readUnsignedByte();
+                if (x != 0 && x != HASH) {
+                    throw new Wire.FrameException("bad xattr digest length " + x);
+                }
+                byte[] digest = new byte[x];
+                in.readFully(digest);
+                out.add(new Entry(name, type, size, mode, uid, gid, mtime, link, digest));
+            }
+            boolean more = in.readBoolean();
+            if (in.available() > 0) {
+                throw new Wire.FrameException("trailing bytes in listing");
+            }
+            if (more && n == 0) {
+                throw new Wire.FrameException("empty listing page with more to come");
+            }
+            return new Page(out, more);
+        } catch (java.io.EOFException | java.io.UTFDataFormatException e) {
+            throw new Wire.FrameException("truncated or malformed listing");
         }
-        List<Entry> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            out.add(new Entry(in.readUTF(), (char) in.readByte(), in.readLong(), in.readInt(), in.readInt(),
-                    in.readInt(), in.readLong(), in.readUTF()));
-        }
-        return out;
     }
 
     /** SHA-256 of blocks [first, first+count) of a regular file (fewer at end of file). */

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * Compares the local copy with the peer's by content (block SHA-256) and metadata (type, mode, owner, file mtime,
- * link target). A point-in-time comparison: run it while the application is quiet for an exact answer.
+ * link target, {@code user.*} extended attributes of files and directories). A point-in-time comparison: run it while the application is quiet for an exact answer.
  */
 final class Verifier {
     private static final int MAX_DIFFS = 1000;
@@ -27,6 +27,9 @@ final class Verifier {
 
     List<String> differences() throws IOException {
         for (int i = 0; i < roots.size(); i++) {
+            // the top directory is no listed entry: its user.* attributes are compared on their own
+            String top = roots.size() > 1 ? "#" + i + ":" : "";
+            xattrs(i, "", top + ".", roots.get(i));
             walk(i, "");
         }
         return diffs;
@@ -61,6 +64,9 @@ final class Verifier {
             if (r.uid() != l.uid() || r.gid() != l.gid()) {
                 diff("owner differs: " + prefix + p);
             }
+            if ((l.type() == 'f' || l.type() == 'd') && !l.sameXattrs(r)) {
+                xattrs(dir, p, prefix + p, root.resolve(p));
+            }
             switch (l.type()) {
                 case 'd' -> walk(dir, p);
                 case 'l' -> {
@@ -85,6 +91,24 @@ final class Verifier {
         }
         for (String extra : peer.keySet()) {
             diff("extra on peer: " + prefix + (rel.isEmpty() ? extra : rel + "/" + extra));
+        }
+    }
+
+    /** Lists the user.* attributes that differ (by the peer's value hashes; values never travel). */
+    private void xattrs(int dir, String rel, String shown, Path local) throws IOException {
+        java.util.SortedMap<String, byte[]> mine;
+        try {
+            mine = Xattrs.hashes(Xattrs.read(local));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return; // removed meanwhile
+        }
+        java.util.SortedMap<String, byte[]> theirs = remote.xattrs(dir, rel);
+        Xattrs.Plan plan = Xattrs.compare(mine, theirs);
+        for (String n : plan.set()) {
+            diff((theirs.containsKey(n) ? "xattr differs: " : "xattr missing on peer: ") + shown + " " + n);
+        }
+        for (String n : plan.remove()) {
+            diff("xattr extra on peer: " + shown + " " + n);
         }
     }
 

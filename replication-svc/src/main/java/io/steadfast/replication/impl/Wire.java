@@ -46,7 +46,7 @@ public final class Wire {
         CREATE, WRITE, TRUNCATE, MKDIR, UNLINK, RMDIR, RENAME, SYMLINK, CHMOD, CHOWN, UTIMENS, SETXATTR,
         REMOVEXATTR, FSYNC, DELETE_TREE,
         // control: state of the copy and resynchronisation
-        STATE, RESYNC_BEGIN, RESYNC_END, LIST, CHECKSUMS;
+        STATE, RESYNC_BEGIN, RESYNC_END, LIST, CHECKSUMS, XATTRS;
 
         public boolean mutates() {
             return ordinal() <= DELETE_TREE.ordinal();
@@ -58,7 +58,9 @@ public final class Wire {
      * CHOWN a=uid b=gid; UTIMENS a=atime b=mtime (nanoseconds since the epoch, -1 = leave); RENAME path2=target;
      * SYMLINK path2=link target (stored as is, never followed); SETXATTR path2=name data=value;
      * REMOVEXATTR path2=name; FSYNC a=1 for a data-only sync (fdatasync), path "" = every file written; CHECKSUMS a=first block b=block count (-1 = to the end);
-     * RESYNC_BEGIN path=base generation, a=1 when full; RESYNC_END path=generation now held.
+     * RESYNC_BEGIN path=base generation, a=1 when full; RESYNC_END path=generation now held; LIST a=first entry
+     * (reply: {@link TreeOps#encode}); XATTRS (reply: the entry's user.* names with a SHA-256 of each value,
+     * {@link Xattrs#encode}).
      */
     public record Op(OpCode code, String path, String path2, long a, long b, long c, byte[] data) {
         public Op {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The secondary's applier without a channel. */
 class ApplierTest {
@@ -99,6 +100,48 @@ class ApplierTest {
             a.apply(new Op(OpCode.FSYNC, "f299", "", 1, 0, 0, null));
             a.syncAll();
             assertThat(a.lastSynced()).as("still open and written, not yet synced").isEqualTo(63);
+        }
+    }
+
+    /**
+     * The peer's side of the xattr comparison: its listing carries each entry's digest, XATTRS its names with value
+     * hashes, and the ops a resync derives from them (SETXATTR/REMOVEXATTR) leave its set equal to ours.
+     */
+    @Test
+    void xattrHashesFromThePeerAndThePlanMadeFromThemEqualiseTheSets() throws Exception {
+        Path mine = Files.createDirectories(tmp.resolve("mine"));
+        Path root = Files.createDirectories(tmp.resolve("copy"));
+        for (Path r : List.of(mine, root)) {
+            Files.writeString(r.resolve("f"), "x");
+        }
+        XattrsTest.set(mine.resolve("f"), "same", "1");
+        XattrsTest.set(mine.resolve("f"), "changed", "new");
+        XattrsTest.set(mine.resolve("f"), "new", "v".repeat(2_000));
+        XattrsTest.set(root.resolve("f"), "same", "1");
+        XattrsTest.set(root.resolve("f"), "changed", "old");
+        XattrsTest.set(root.resolve("f"), "gone", "y");
+        XattrsTest.set(mine, "top", "t");
+        try (Applier a = new Applier(List.of(root), tmp.resolve("target.json"))) {
+            TreeOps.Entry listed = TreeOps.decode(a.apply(Op.of(OpCode.LIST, ""))).entries().getFirst();
+            assertThat(listed.sameXattrs(TreeOps.entry(mine.resolve("f"), "f"))).isFalse();
+            for (String rel : List.of("f", "")) {
+                var values = Xattrs.read(rel.isEmpty() ? mine : mine.resolve(rel));
+                var plan = Xattrs.compare(Xattrs.hashes(values), Xattrs.decode(a.apply(Op.of(OpCode.XATTRS, rel))));
+                for (String n : plan.remove()) {
+                    a.apply(Op.two(OpCode.REMOVEXATTR, rel, n));
+                }
+                for (String n : plan.set()) {
+                    a.apply(new Op(OpCode.SETXATTR, rel, n, 0, 0, 0, values.get(n)));
+                }
+            }
+            assertThat(Trees.diff(mine, root)).isEmpty();
+            listed = TreeOps.decode(a.apply(Op.of(OpCode.LIST, ""))).entries().getFirst();
+            assertThat(listed.sameXattrs(TreeOps.entry(mine.resolve("f"), "f"))).isTrue();
+            // a link has none, and the peer says so rather than following it
+            Files.createSymbolicLink(root.resolve("l"), Path.of("f"));
+            assertThat(Xattrs.decode(a.apply(Op.of(OpCode.XATTRS, "l")))).isEmpty();
+            assertThatThrownBy(() -> a.apply(Op.of(OpCode.XATTRS, "missing")))
+                    .isInstanceOf(java.nio.file.NoSuchFileException.class);
         }
     }
 }

@@ -118,6 +118,17 @@ class ReplicationIT {
         }
     }
 
+    /** Sets (value) or removes (null) {@code user.<name>} of {@code p}, not following a link. */
+    static void xattr(Path p, String name, String value) throws IOException {
+        var v = Files.getFileAttributeView(p, java.nio.file.attribute.UserDefinedFileAttributeView.class,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (value == null) {
+            v.delete(name);
+        } else {
+            v.write(name, ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
     static byte[] random(int n, Random r) {
         byte[] b = new byte[n];
         r.nextBytes(b);
@@ -153,7 +164,7 @@ class ReplicationIT {
             Path p = root.resolve(names[r.nextInt(names.length)]);
             Path q = root.resolve(names[r.nextInt(names.length)]);
             try {
-                switch (r.nextInt(12)) {
+                switch (r.nextInt(14)) {
                     case 0, 1, 2 -> writeAt(p, r.nextInt(300_000), random(1 + r.nextInt(100_000), r));
                     case 3 -> {
                         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
@@ -169,6 +180,9 @@ class ReplicationIT {
                     case 9 -> Files.setLastModifiedTime(p, FileTime.fromMillis(1_600_000_000_000L + r.nextInt(1 << 30)));
                     case 10 -> Files.setAttribute(p, "unix:uid", r.nextBoolean() ? 0 : 1000,
                             java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    // user.* xattrs on files and directories (on a link: refused, O_NOFOLLOW)
+                    case 12 -> xattr(p, "x" + r.nextInt(3), "v" + r.nextInt(1000));
+                    case 13 -> xattr(p, "x" + r.nextInt(3), null);
                     default -> {
                         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
                             ch.write(ByteBuffer.wrap(random(4096, r)), r.nextInt(100_000));
@@ -380,6 +394,69 @@ class ReplicationIT {
         assertThat(second).as("the second resync sends only what the first did not: " + st.encode())
                 .isGreaterThan(0).isLessThan((long) files << 20);
         assertThat(Trees.awaitEqual(n1.own, n2.own)).isEmpty();
+    }
+
+    /**
+     * user.* xattrs set, changed and removed while the secondary is down (files, a directory, the top directory, a
+     * file created meanwhile, one whose only change is an xattr) are copied by the resync from the record; verify
+     * reports an xattr difference made behind the replication's back, and none after a full resync.
+     */
+    @Test
+    void xattrsChangedWhileTheSecondaryIsDownAreCopiedByTheResyncAndCheckedByVerify() throws Exception {
+        useAsync("NONE");
+        pair();
+        Path v = n1.view();
+        Files.createDirectories(v.resolve("t/sub"));
+        Files.writeString(v.resolve("t/a"), "a");
+        Files.writeString(v.resolve("t/b"), "b");
+        Files.createSymbolicLink(v.resolve("t/link"), Path.of("a"));
+        xattr(v.resolve("t/a"), "keep", "1");
+        xattr(v.resolve("t/a"), "change", "old");
+        xattr(v.resolve("t/a"), "drop", "x");
+        xattr(v.resolve("t/b"), "drop", "y");
+        xattr(v.resolve("t"), "dir", "d");
+        assertThat(Trees.awaitEqual(n1.own, n2.own)).isEmpty(); // replicated live
+        assertThat(Xattrs.read(n2.own.resolve("t/a"))).containsOnlyKeys("user.keep", "user.change", "user.drop");
+        n2.kill9();
+        writeAt(v.resolve("t/other"), 0, "notices the loss".getBytes(StandardCharsets.UTF_8));
+        n1.awaitStatus(s -> s.getBoolean("recording"), UP);
+        xattr(v.resolve("t/a"), "change", "new");
+        xattr(v.resolve("t/a"), "drop", null);
+        xattr(v.resolve("t/a"), "added", "z".repeat(2000));
+        xattr(v.resolve("t/b"), "drop", null); // t/b: no change but this one
+        xattr(v.resolve("t/sub"), "s", "1");
+        xattr(v.resolve("t"), "dir", null);
+        xattr(v, "top", "t");
+        Files.writeString(v.resolve("t/created"), "c");
+        xattr(v.resolve("t/created"), "c", "3");
+        assertThatThrownBy(() -> xattr(v.resolve("t/link"), "l", "1")).isInstanceOf(IOException.class);
+        n1.events.clear();
+        n2.start().cmd("demote");
+        n1.awaitStatus(s -> s.getBoolean("upToDate"), UP);
+        assertThat(n1.events.stream().filter(e -> "status".equals(e.getString("event")))
+                .map(e -> e.getJsonObject("status").getString("reason")).toList())
+                .anyMatch(s -> s.contains("resync from the change record"));
+        assertThat(Trees.awaitEqual(n1.own, n2.own)).isEmpty();
+        assertThat(Xattrs.read(n2.own.resolve("t/a"))).containsOnlyKeys("user.keep", "user.change", "user.added");
+        assertThat(Xattrs.read(n2.own.resolve("t/b"))).isEmpty();
+        assertThat(Xattrs.read(n2.own)).containsOnlyKeys("user.top");
+        JsonObject verify = n1.cmd("verify");
+        assertThat(verify.getBoolean("equal")).as(verify.encode()).isTrue();
+
+        // behind the replication's back, on the secondary's own directory
+        xattr(n2.own.resolve("t/a"), "rogue", "r");
+        xattr(n2.own.resolve("t/a"), "keep", "2");
+        xattr(n2.own.resolve("t/sub"), "s", null);
+        verify = n1.cmd("verify");
+        assertThat(verify.getBoolean("equal")).as(verify.encode()).isFalse();
+        assertThat(verify.getJsonArray("differences").getList()).as(verify.encode()).containsExactlyInAnyOrder(
+                "xattr differs: t/a user.keep", "xattr extra on peer: t/a user.rogue",
+                "xattr missing on peer: t/sub user.s");
+        n1.cmd("promote " + n2.listen + " G1 full");
+        n1.awaitStatus(s -> s.getBoolean("upToDate"), UP);
+        assertThat(Trees.awaitEqual(n1.own, n2.own)).isEmpty();
+        verify = n1.cmd("verify");
+        assertThat(verify.getBoolean("equal")).as(verify.encode()).isTrue();
     }
 
     @Test

@@ -7,13 +7,19 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** Byte-for-byte and metadata comparison of two trees on the host (type, content, mode, owner, file mtime, links). */
+/**
+ * Byte-for-byte and metadata comparison of two trees on the host (type, content, mode, owner, file mtime, links,
+ * user.* extended attributes of files and directories).
+ */
 final class Trees {
     private Trees() {
     }
 
     static List<String> diff(Path a, Path b) throws IOException {
         List<String> out = new ArrayList<>();
+        if (!sameXattrs(a, b)) {
+            out.add("xattrs: .");
+        }
         walk(a, b, "", out);
         return out;
     }
@@ -40,6 +46,12 @@ final class Trees {
             if (x.uid() != y.uid() || x.gid() != y.gid()) {
                 out.add("owner: " + p);
             }
+            if (x.type() == 'f' || x.type() == 'd') { // by value, not by the listing's digest
+                if (!sameXattrs(a.resolve(p), b.resolve(p))) {
+                    out.add("xattrs: " + p + " " + Xattrs.read(a.resolve(p)).keySet() + "/"
+                            + Xattrs.read(b.resolve(p)).keySet());
+                }
+            }
             switch (x.type()) {
                 case 'd' -> walk(a, b, p, out);
                 case 'l' -> {
@@ -62,6 +74,13 @@ final class Trees {
             }
         }
         mb.keySet().forEach(n -> out.add("only in secondary: " + (rel.isEmpty() ? n : rel + "/" + n)));
+    }
+
+    static boolean sameXattrs(Path x, Path y) throws IOException {
+        var xa = Xattrs.read(x);
+        var ya = Xattrs.read(y);
+        return xa.keySet().equals(ya.keySet())
+                && xa.keySet().stream().allMatch(n -> Arrays.equals(xa.get(n), ya.get(n)));
     }
 
     /** Polls until equal (the secondary applies ops acknowledged on receipt right after), at most 20 s. */
