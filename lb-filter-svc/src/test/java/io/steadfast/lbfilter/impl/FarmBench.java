@@ -26,7 +26,9 @@ import java.util.regex.Pattern;
  *       transaction; the fast path of a running service, and the slow path of a restarted one that reads the
  *       table first), node3 leaving and returning, {@code rounds} times;</li>
  *   <li>requests/s with wrk through the VIP (virtual MAC + filter) vs the same node's own address with no nft
- *       table at all, alternating, {@code wrkRounds} times each.</li>
+ *       table at all, alternating, {@code wrkRounds} times each, with three configurations in between that split
+ *       the difference: E (client pinned to the node's real MAC: no flooding), G (flooded, the other nodes out of
+ *       the farm), F (flooded, no filter anywhere) — see {@code throughput}.</li>
  * </ol>
  * Everything happens in lab namespaces, which are removed at the end (also on Ctrl-C: shutdown hook).
  */
@@ -212,6 +214,7 @@ public final class FarmBench {
         List<Double> unicast = new ArrayList<>();
         List<Double> without = new ArrayList<>();
         List<Double> noFilter = new ArrayList<>();
+        List<Double> alone = new ArrayList<>();
         List<String> others = ALL.stream().filter(n -> !n.equals(owner)).toList();
         for (int i = 0; i < rounds; i++) {
             // A: the real thing: frames to the virtual MAC, flooded by the switch to every member, filtered
@@ -224,12 +227,16 @@ public final class FarmBench {
             unicast.add(wrk(c, vipUrl, seconds));
             c.exec(LabSupport.T, "ip", "neigh", "replace", FarmLab.VIP, "lladdr", vmac, "dev", "eth0", "nud",
                     "reachable");
-            // F: the same VIP and virtual MAC, flooded to every node as in A, but no filter anywhere: the VIP on the
-            // owner alone, the others out of the farm (their kernels drop the flooded frames as not theirs). A/F
-            // is the filter's cost in the real topology, F/B what flooding costs this one-machine lab
+            // G: as A (virtual MAC flooded to every node, the owner's filter and VIP unchanged), but the two other
+            // nodes out of the farm: their kernels drop the flooded frames as not theirs instead of running the
+            // filter. What the serving node pays is then what it pays on real hardware, where the others' filters
+            // run on their own CPUs; A/G is their filters' cost to this lab's 2 shared CPUs
             for (String o : others) {
                 farm.leave(o);
             }
+            alone.add(wrk(c, vipUrl, seconds));
+            // F: G without the owner's filter either (no filter anywhere): G/F is the filter's cost to the serving
+            // node with flooding, F/B what flooding itself costs this one-machine lab
             farm.filters.get(owner).remove(farm.spec.module());
             noFilter.add(wrk(c, vipUrl, seconds));
             // B: the same node, its own address, no nft table at all (VIP and filter removed)
@@ -241,9 +248,12 @@ public final class FarmBench {
         double e = median(unicast);
         double b = median(without);
         double fl = median(noFilter);
+        double g = median(alone);
         System.out.printf("throughput: A through VIP (virtual MAC flooded + filter) %s req/s, median %.0f%n", flood, a);
         System.out.printf("throughput: E through VIP, filter, client pinned to the node's real MAC %s req/s, median %.0f%n",
                 unicast, e);
+        System.out.printf("throughput: G through VIP (virtual MAC flooded) + filter on the serving node, the other nodes"
+                + " out of the farm %s req/s, median %.0f%n", alone, g);
         System.out.printf("throughput: F through VIP (virtual MAC flooded), no filter, VIP on the node alone %s req/s,"
                 + " median %.0f%n", noFilter, fl);
         System.out.printf("throughput: B same node, own address, no nft table %s req/s, median %.0f%n", without, b);
@@ -252,11 +262,15 @@ public final class FarmBench {
         List<Double> ab = new ArrayList<>();
         List<Double> af = new ArrayList<>();
         List<Double> fb = new ArrayList<>();
+        List<Double> gb = new ArrayList<>();
+        List<Double> ag = new ArrayList<>();
         for (int i = 0; i < rounds; i++) {
             eb.add(unicast.get(i) / without.get(i));
             ab.add(flood.get(i) / without.get(i));
             af.add(flood.get(i) / noFilter.get(i));
             fb.add(noFilter.get(i) / without.get(i));
+            gb.add(alone.get(i) / without.get(i));
+            ag.add(flood.get(i) / alone.get(i));
         }
         System.out.printf("throughput: ratio of medians: filter only E/B %.3f; end to end in this lab A/B %.3f%n",
                 e / b, a / b);
@@ -265,6 +279,9 @@ public final class FarmBench {
         System.out.printf("throughput: through the flooded VIP, filter vs no filter A/F %.3f (medians), %.3f %s"
                 + " (per round); flooding in this lab F/B %.3f (medians), %.3f %s (per round)%n", a / fl, median(af),
                 fmt(af), fl / b, median(fb), fmt(fb));
+        System.out.printf("throughput: through the flooded VIP, the serving node's own cost G/B %.3f (medians), %.3f %s"
+                + " (per round); the other nodes' filters on this lab's shared CPUs A/G %.3f (medians), %.3f %s"
+                + " (per round)%n", g / b, median(gb), fmt(gb), a / g, median(ag), fmt(ag));
     }
 
     private static double wrk(LabClient c, String url, int seconds) {
