@@ -62,15 +62,19 @@ public final class ReplicationBench {
                 sequential(local, repl);
             }
             if (parts.contains("split")) {
+                settle();
                 split(local, repl, n1.pid(), n2.pid());
             }
             if (parts.contains("lat")) {
+                settle();
                 latency(local, repl);
             }
             if (parts.contains("small")) {
+                settle();
                 small(local, repl);
             }
             if (parts.contains("resync")) {
+                settle();
                 resync(run, n1, n2, repl, treeMiB);
             }
             line("load average at end: " + Files.readString(Path.of("/proc/loadavg")).trim());
@@ -199,6 +203,16 @@ public final class ReplicationBench {
                         + " p99 %.3f ms; replicated p50 %.3f ms p99 %.3f ms; p50 difference %.3f ms (target <= 0.5);"
                         + " two local copies in lockstep p50 %.3f ms p99 %.3f ms", lp50, medianOf(l, 1), rp50,
                 medianOf(r, 1), rp50 - lp50, medianOf(two, 0), medianOf(two, 1)));
+    }
+
+    /**
+     * Between measures: flush what the previous one left dirty and give the disk a few seconds, so that a measure
+     * (in particular the fdatasync latency, which pays twice on this one disk) does not run behind the writeback
+     * of the one before it. Local and replicated rounds of a measure run alternately either way.
+     */
+    static void settle() throws IOException, InterruptedException {
+        exec(List.of("sync"));
+        Thread.sleep(5000);
     }
 
     static double medianOf(List<double[]> rounds, int i) {
