@@ -320,13 +320,7 @@ class ReplicationIT {
         writeAt(v.resolve("t/moved/f1"), 300_000, random(70_000, r));
         Files.setLastModifiedTime(v.resolve("t/f8"), FileTime.fromMillis(1_600_000_000_000L));
         randomOps(v, new Random(13), 300);
-        n1.events.clear();
-        n2.start().cmd("demote");
-        n1.awaitStatus(s -> s.getBoolean("upToDate"), UP);
-        assertThat(n1.events.stream().filter(e -> "status".equals(e.getString("event")))
-                .map(e -> e.getJsonObject("status").getString("reason")).toList())
-                .anyMatch(s -> s.contains("resync from the change record"));
-        assertThat(Trees.awaitEqual(n1.own, n2.own)).isEmpty();
+        resyncFromRecord();
         JsonObject verify = n1.cmd("verify");
         assertThat(verify.getBoolean("equal")).as(verify.encode()).isTrue();
     }
@@ -430,13 +424,7 @@ class ReplicationIT {
         Files.writeString(v.resolve("t/created"), "c");
         xattr(v.resolve("t/created"), "c", "3");
         assertThatThrownBy(() -> xattr(v.resolve("t/link"), "l", "1")).isInstanceOf(IOException.class);
-        n1.events.clear();
-        n2.start().cmd("demote");
-        n1.awaitStatus(s -> s.getBoolean("upToDate"), UP);
-        assertThat(n1.events.stream().filter(e -> "status".equals(e.getString("event")))
-                .map(e -> e.getJsonObject("status").getString("reason")).toList())
-                .anyMatch(s -> s.contains("resync from the change record"));
-        assertThat(Trees.awaitEqual(n1.own, n2.own)).isEmpty();
+        resyncFromRecord();
         assertThat(Xattrs.read(n2.own.resolve("t/a"))).containsOnlyKeys("user.keep", "user.change", "user.added");
         assertThat(Xattrs.read(n2.own.resolve("t/b"))).isEmpty();
         assertThat(Xattrs.read(n2.own)).containsOnlyKeys("user.top");
@@ -518,5 +506,16 @@ class ReplicationIT {
         } catch (java.io.UncheckedIOException e) {
             return 0;
         }
+    }
+
+    /** The secondary comes back: the primary must resync it from its change record, and the trees end equal. */
+    private void resyncFromRecord() throws Exception {
+        n1.events.clear();
+        n2.start().cmd("demote");
+        n1.awaitStatus(s -> s.getBoolean("upToDate"), UP);
+        assertThat(n1.events.stream().filter(e -> "status".equals(e.getString("event")))
+                .map(e -> e.getJsonObject("status").getString("reason")).toList())
+                .anyMatch(s -> s.contains("resync from the change record"));
+        assertThat(Trees.awaitEqual(n1.own, n2.own)).isEmpty();
     }
 }
