@@ -31,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -269,7 +270,7 @@ public final class Applier implements AutoCloseable {
             }
             case XATTRS -> {
                 if (Files.isSymbolicLink(p)) {
-                    return Xattrs.encode(new java.util.TreeMap<>()); // none on links
+                    return Xattrs.encode(new TreeMap<>()); // none on links
                 }
                 if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
                     throw new NoSuchFileException(op.path());

@@ -543,8 +543,8 @@ public final class ModuleReplicator implements AutoCloseable {
             case FSYNC -> {
                 // no change of content
             }
-            // by name: the resync lists the entry, whose xattr digest tells whether its user.* set differs
-            case SETXATTR, REMOVEXATTR -> record.name(dir, op.path());
+            // by name (chmod, chown, utimens, setxattr, …): the resync lists the entry and compares its metadata;
+            // the listing's xattr digest tells whether its user.* set differs
             default -> record.name(dir, op.path());
         }
     }

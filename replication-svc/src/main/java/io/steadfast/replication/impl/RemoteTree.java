@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 /** Reads of the peer's copy over the channel (listings, block checksums, xattr hashes), shared by resync and verify. */
@@ -44,9 +46,9 @@ final class RemoteTree {
      * The peer's {@code user.*} attributes of an entry: name → SHA-256 of the value (never the values: see
      * {@link Xattrs}); empty when the entry is not there.
      */
-    java.util.SortedMap<String, byte[]> xattrs(int dir, String rel) throws IOException {
+    SortedMap<String, byte[]> xattrs(int dir, String rel) throws IOException {
         Reply r = c.call(new Op(OpCode.XATTRS, rel, "", 0, 0, dir, null), Ack.APPLIED);
-        return r.ok() ? Xattrs.decode(r.data()) : new java.util.TreeMap<>();
+        return r.ok() ? Xattrs.decode(r.data()) : new TreeMap<>();
     }
 
     /** Starts a checksum request for blocks [first, first+count) (count at most MAX_BLOCKS_PER_REPLY). */

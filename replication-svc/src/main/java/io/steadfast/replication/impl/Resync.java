@@ -17,11 +17,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -399,16 +402,16 @@ final class Resync {
      * an op the peer refuses (a removal of a name already gone), looked at again in the second pass.
      */
     private void xattrs(int dir, String p, byte[] mine, TreeOps.Entry r) throws IOException {
-        if (java.util.Arrays.equals(mine, r == null ? new byte[0] : r.xattrs())) {
+        if (Arrays.equals(mine, r == null ? new byte[0] : r.xattrs())) {
             return;
         }
-        sendXattrs(dir, p, r == null ? new java.util.TreeMap<>() : remote.xattrs(dir, p));
+        sendXattrs(dir, p, r == null ? new TreeMap<>() : remote.xattrs(dir, p));
     }
 
     /** Under the lock: sends what makes the peer's user.* set of {@code p} (name → value hash) equal ours. */
-    private void sendXattrs(int dir, String p, java.util.SortedMap<String, byte[]> theirs) throws IOException {
+    private void sendXattrs(int dir, String p, SortedMap<String, byte[]> theirs) throws IOException {
         owner.ordered(() -> {
-            java.util.SortedMap<String, byte[]> values;
+            SortedMap<String, byte[]> values;
             try {
                 values = Xattrs.read(roots.get(dir).resolve(p));
             } catch (NoSuchFileException e) {
@@ -504,7 +507,7 @@ final class Resync {
 
     private static boolean same(Task t, byte[] mine, byte[] theirs, int i) {
         return t.compare() && theirs.length >= (i + 1) * TreeOps.HASH && mine.length >= (i + 1) * TreeOps.HASH
-                && java.util.Arrays.equals(mine, i * TreeOps.HASH, (i + 1) * TreeOps.HASH,
+                && Arrays.equals(mine, i * TreeOps.HASH, (i + 1) * TreeOps.HASH,
                 theirs, i * TreeOps.HASH, (i + 1) * TreeOps.HASH);
     }
 
@@ -562,7 +565,7 @@ final class Resync {
                     // whole run
                 }
                 byte[] data = buf.position() == buf.capacity() ? buf.array()
-                        : java.util.Arrays.copyOf(buf.array(), buf.position());
+                        : Arrays.copyOf(buf.array(), buf.position());
                 long mtime = t.fromRecord()
                         ? Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).to(TimeUnit.NANOSECONDS) : 0;
                 queue(new Op(OpCode.WRITE, rel, "", pos, mtime, dir, data));

@@ -16,6 +16,7 @@ import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +51,7 @@ public final class TreeOps {
 
         /** Same set of {@code user.*} attributes as {@code o} (by digest). */
         public boolean sameXattrs(Entry o) {
-            return java.util.Arrays.equals(xattrs, o.xattrs);
+            return Arrays.equals(xattrs, o.xattrs);
         }
     }
 
@@ -112,7 +113,7 @@ public final class TreeOps {
             eo.write(e.xattrs());
             if (entries.size() > MAX_LIST_BYTES && n > 0) {
                 // over the budget: this entry starts the next page
-                byte[] kept = java.util.Arrays.copyOf(entries.toByteArray(), before);
+                byte[] kept = Arrays.copyOf(entries.toByteArray(), before);
                 entries.reset();
                 entries.write(kept);
                 break;

@@ -3,16 +3,19 @@ package io.steadfast.replication.impl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 
 /**
  * Compares the local copy with the peer's by content (block SHA-256) and metadata (type, mode, owner, file mtime,
- * link target, {@code user.*} extended attributes of files and directories). A point-in-time comparison: run it while the application is quiet for an exact answer.
+ * link target, {@code user.*} extended attributes of files and directories). A point-in-time comparison: run it
+ * while the application is quiet for an exact answer.
  */
 final class Verifier {
     private static final int MAX_DIFFS = 1000;
@@ -96,13 +99,13 @@ final class Verifier {
 
     /** Lists the user.* attributes that differ (by the peer's value hashes; values never travel). */
     private void xattrs(int dir, String rel, String shown, Path local) throws IOException {
-        java.util.SortedMap<String, byte[]> mine;
+        SortedMap<String, byte[]> mine;
         try {
             mine = Xattrs.hashes(Xattrs.read(local));
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             return; // removed meanwhile
         }
-        java.util.SortedMap<String, byte[]> theirs = remote.xattrs(dir, rel);
+        SortedMap<String, byte[]> theirs = remote.xattrs(dir, rel);
         Xattrs.Plan plan = Xattrs.compare(mine, theirs);
         for (String n : plan.set()) {
             diff((theirs.containsKey(n) ? "xattr differs: " : "xattr missing on peer: ") + shown + " " + n);
