@@ -25,7 +25,14 @@ import java.util.Arrays;
  * reflected one authenticates; the module name is bound in so a connection for one module cannot serve another.
  */
 public final class ChannelAuth {
-    private static final byte[] MAGIC = "SFREPL01".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * The handshake's first 8 bytes: "SFREPL" and the protocol version. Bumped whenever frames or replies change
+     * meaning (02: listings carry an xattr digest and a "more" flag, the XATTRS op), so that two builds that would
+     * misread each other refuse at once, with a message saying so, instead of failing on the first odd frame.
+     */
+    static final String PROTOCOL = "SFREPL02";
+    private static final byte[] MAGIC = PROTOCOL.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FAMILY = "SFREPL".getBytes(StandardCharsets.US_ASCII);
     private static final int NONCE = 32;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -110,6 +117,11 @@ public final class ChannelAuth {
         byte[] magic = new byte[MAGIC.length];
         in.readFully(magic);
         if (!Arrays.equals(magic, MAGIC)) {
+            if (Arrays.equals(magic, 0, FAMILY.length, FAMILY, 0, FAMILY.length)) {
+                throw new AuthException("the peer speaks replication protocol "
+                        + new String(magic, StandardCharsets.US_ASCII).replaceAll("[^\\x20-\\x7e]", "?")
+                        + ", this node " + PROTOCOL + ": run the same Steadfast version on both nodes");
+            }
             throw new AuthException("not a steadfast replication peer");
         }
     }

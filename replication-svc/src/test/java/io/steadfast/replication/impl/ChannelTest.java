@@ -156,6 +156,37 @@ class ChannelTest {
     }
 
     @Test
+    void aPeerOfAnotherProtocolVersionIsToldSo() throws Exception {
+        // an older build's client: its magic arrives, the server names both versions and hangs up
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.getOutputStream().write("SFREPL01".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().write(new byte[2 + 32 + 32]);
+            assertThat(readsToEnd(s.getInputStream())).isTrue();
+        }
+        // an older build's server: our client refuses with a message naming both versions
+        try (java.net.ServerSocket old = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            Thread t = Thread.ofPlatform().start(() -> {
+                try (Socket s = old.accept()) {
+                    s.getOutputStream().write("SFREPL01".getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().write(new byte[32]);
+                    s.getInputStream().read();
+                } catch (IOException ignored) {
+                    // the client hung up
+                }
+            });
+            assertThatThrownBy(() -> ReplicaClient.connect("db", new InetSocketAddress("127.0.0.1",
+                    old.getLocalPort()), new ChannelAuth(SECRET), T, T, why -> { }))
+                    .isInstanceOf(ChannelAuth.AuthException.class)
+                    .hasMessageContaining("SFREPL01").hasMessageContaining(ChannelAuth.PROTOCOL)
+                    .hasMessageContaining("same Steadfast version");
+            t.join(T.toMillis());
+        }
+        assertThat(server.refused()).isGreaterThanOrEqualTo(1);
+        assertThat(root.toFile().list()).isEmpty();
+    }
+
+    @Test
     void unauthenticatedGarbageIsRefused() throws Exception {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             s.getOutputStream().write(new byte[200]);
