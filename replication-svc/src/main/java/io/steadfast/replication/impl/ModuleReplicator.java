@@ -298,6 +298,9 @@ public final class ModuleReplicator implements AutoCloseable {
 
     // ---------------------------------------------------------------- connecting and resync
 
+    /** The last authentication refusal logged by tryConnect (timer thread only), so each reason is logged once. */
+    private String lastAuthFailure;
+
     private void scheduleReconnect(long delayMs) {
         order.lock();
         try {
@@ -346,10 +349,19 @@ public final class ModuleReplicator implements AutoCloseable {
             Reply r = c.call(new Op(OpCode.STATE, "", "", 0, 0, 0, null), Ack.APPLIED);
             peerState = TargetState.fromJson(new JsonObject(new String(r.data(), StandardCharsets.UTF_8)));
         } catch (IOException | RuntimeException e) {
-            log.debug("cannot reach the peer of {} at {}: {}", s.module(), target, e.getMessage());
+            if (e instanceof ChannelAuth.AuthException && !e.getMessage().equals(lastAuthFailure)) {
+                // the peer answers but refuses us (secret, module, protocol version): worth saying, once per reason;
+                // an unreachable peer is the usual ALONE case and stays at debug (retried every second)
+                log.warn("the peer of {} at {} refused the replication channel: {}", s.module(), target,
+                        e.getMessage());
+            } else {
+                log.debug("cannot reach the peer of {} at {}: {}", s.module(), target, e.getMessage());
+            }
+            lastAuthFailure = e instanceof ChannelAuth.AuthException ? e.getMessage() : null;
             scheduleReconnect(1000);
             return;
         }
+        lastAuthFailure = null;
         order.lock();
         try {
             if (mode != Mode.RECORDING || !peer.equals(Optional.of(target))) {
