@@ -470,7 +470,7 @@ public final class ModuleReplicator implements AutoCloseable {
             if (m == Mode.REPLICATING || m == Mode.RESYNCING) {
                 c = client;
                 tagged = finish.apply(tagged);
-                f = c.send(tagged, ackFor(tagged));
+                f = c.sendForAwait(tagged, ackFor(tagged));
             }
         } finally {
             order.unlock();
@@ -506,7 +506,7 @@ public final class ModuleReplicator implements AutoCloseable {
         try {
             if (mode == Mode.REPLICATING || mode == Mode.RESYNCING) {
                 c = client;
-                f = c.send(op, Ack.APPLIED);
+                f = c.sendForAwait(op, Ack.APPLIED);
             }
         } finally {
             order.unlock();

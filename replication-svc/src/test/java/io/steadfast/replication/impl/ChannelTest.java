@@ -147,6 +147,95 @@ class ChannelTest {
     }
 
     @Test
+    void waitersReadTheirOwnRepliesAndHandTheReadingOn() throws Exception {
+        // callers awaiting their own ops read the socket in turn (one at a time, the others parked), while a
+        // pipeline of ops nobody awaits yet is read by the channel's reader thread: every reply reaches its caller
+        ReplicaClient c = client(SECRET, "db");
+        assertThat(c.call(Op.of(OpCode.CREATE, "w", 0640), Ack.APPLIED).ok()).isTrue();
+        ExecutorService pool = Executors.newFixedThreadPool(7);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+            int slot = t;
+            fs.add(pool.submit(() -> {
+                for (int i = 0; i < 300; i++) {
+                    CompletableFuture<Reply> f = c.sendForAwait(Op.write("w", slot * 16L, new byte[16]),
+                            i % 3 == 0 ? Ack.APPLIED : Ack.RECEIPT);
+                    Reply r = i % 50 == 0 ? c.call(Op.of(OpCode.FSYNC, "w"), Ack.APPLIED) : c.await(f);
+                    assertThat(r.ok()).isTrue();
+                    assertThat(f).isCompleted();
+                }
+                return null;
+            }));
+        }
+        fs.add(pool.submit(() -> {
+            List<CompletableFuture<Reply>> later = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                later.add(c.send(Op.write("w", 96 + i, new byte[1]), Ack.APPLIED));
+            }
+            for (var f : later) {
+                assertThat(f.get(T.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).ok()).isTrue();
+            }
+            return null;
+        }));
+        for (Future<?> f : fs) {
+            f.get();
+        }
+        pool.shutdown();
+        assertThat(c.alive()).isTrue();
+        assertThat(c.inFlight()).isZero();
+    }
+
+    @Test
+    void whenEveryReplyIsAwaitedTheWaitersReadThemAll() throws Exception {
+        // the point of the leader/followers reading: the reader thread (one more wake-up per op) stays out of it;
+        // it may read a few when the channel looked idle for a moment (a waiter descheduled on a busy machine)
+        ReplicaClient c = client(SECRET, "db");
+        assertThat(c.call(Op.of(OpCode.CREATE, "a", 0640), Ack.APPLIED).ok()).isTrue();
+        long before = c.readByReaderThread();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int slot = t;
+            fs.add(pool.submit(() -> {
+                for (int i = 0; i < 500; i++) {
+                    assertThat(c.call(Op.write("a", slot * 8L, new byte[8]), Ack.APPLIED).ok()).isTrue();
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get();
+        }
+        pool.shutdown();
+        assertThat(c.readByReaderThread() - before).as("replies read by the reader thread, of 2000").isLessThan(100);
+    }
+
+    @Test
+    void aReplyItsOwnerNeverAwaitsIsStillRead() throws Exception {
+        // an owner that fails between sending and awaiting: the idle watch reads the reply, the budget returns
+        ReplicaClient c = client(SECRET, "db");
+        CompletableFuture<Reply> f = c.sendForAwait(Op.of(OpCode.CREATE, "orphan", 0640), Ack.APPLIED);
+        assertThat(f.get(T.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).ok()).isTrue();
+        assertThat(c.inFlight()).isZero();
+        assertThat(root.resolve("orphan")).exists();
+    }
+
+    @Test
+    void aPeerThatClosesAnIdleChannelIsNoticedWithoutAWrite() throws Exception {
+        try (ServerSocket closing = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = authenticatedPeer(closing, 300); // idle, then gone
+            CompletableFuture<String> lost = new CompletableFuture<>();
+            ReplicaClient c = ReplicaClient.connect("db", new InetSocketAddress("127.0.0.1", closing.getLocalPort()),
+                    new ChannelAuth(SECRET), T, T, lost::complete);
+            clients.add(c);
+            assertThat(lost.get(T.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
+                    .contains("closed the channel");
+            assertThat(c.alive()).isFalse();
+            t.join(T.toMillis());
+        }
+    }
+
+    @Test
     void wrongSecretIsRefusedAndNothingWritten() {
         assertThatThrownBy(() -> client("another-secret-0123456789".getBytes(StandardCharsets.UTF_8), "db"))
                 .isInstanceOf(IOException.class);
@@ -298,28 +387,67 @@ class ChannelTest {
     @Test
     void aSilentPeerFailsWithinTheSendTimeout() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            Thread t = Thread.ofPlatform().daemon().start(() -> {
-                try {
-                    Socket s = silent.accept();
-                    new ChannelAuth(SECRET).serverSide(new DataInputStream(s.getInputStream()),
-                            new DataOutputStream(s.getOutputStream()), "db");
-                    Thread.sleep(20_000); // authenticated, then never answers
-                } catch (Exception ignored) {
-                    // test ends
-                }
-            });
+            Thread t = authenticatedPeer(silent, 20_000); // then never answers
             List<String> lost = new ArrayList<>();
             ReplicaClient c = ReplicaClient.connect("db", new InetSocketAddress("127.0.0.1", silent.getLocalPort()),
                     new ChannelAuth(SECRET), T, Duration.ofMillis(500), lost::add);
             clients.add(c);
             long t0 = System.nanoTime();
+            // one caller reads the silent socket, the other waits behind it: both fail within the timeout
+            CompletableFuture<Reply> other = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return c.call(Op.write("y", 0, new byte[10]), Ack.RECEIPT);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
             assertThatThrownBy(() -> c.call(Op.write("x", 0, new byte[10]), Ack.RECEIPT))
                     .isInstanceOf(ReplicaClient.PeerLostException.class);
+            assertThatThrownBy(() -> other.get(3, java.util.concurrent.TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(java.io.UncheckedIOException.class)
+                    .hasRootCauseInstanceOf(ReplicaClient.PeerLostException.class);
             long ms = (System.nanoTime() - t0) / 1_000_000;
             assertThat(ms).isLessThan(3000);
             assertThat(c.alive()).isFalse();
             t.interrupt();
         }
+    }
+
+    @Test
+    void anInterruptedWaiterStopsWaiting() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = authenticatedPeer(silent, 20_000);
+            ReplicaClient c = ReplicaClient.connect("db", new InetSocketAddress("127.0.0.1", silent.getLocalPort()),
+                    new ChannelAuth(SECRET), T, Duration.ofSeconds(30), why -> { });
+            clients.add(c);
+            CompletableFuture<Throwable> failure = new CompletableFuture<>();
+            Thread caller = Thread.ofPlatform().start(() -> {
+                try {
+                    c.call(Op.write("x", 0, new byte[10]), Ack.RECEIPT);
+                    failure.complete(null);
+                } catch (IOException e) {
+                    failure.complete(e);
+                }
+            });
+            Thread.sleep(200);
+            caller.interrupt();
+            assertThat(failure.get(10, java.util.concurrent.TimeUnit.SECONDS))
+                    .isInstanceOf(ReplicaClient.PeerLostException.class).hasMessage("interrupted");
+            t.interrupt();
+        }
+    }
+
+    /** A peer that accepts one connection, passes the handshake, then says nothing for {@code holdMs} and closes. */
+    static Thread authenticatedPeer(ServerSocket ss, long holdMs) {
+        return Thread.ofPlatform().daemon().start(() -> {
+            try (Socket s = ss.accept()) {
+                new ChannelAuth(SECRET).serverSide(new DataInputStream(s.getInputStream()),
+                        new DataOutputStream(s.getOutputStream()), "db");
+                Thread.sleep(holdMs);
+            } catch (Exception ignored) {
+                // test ends
+            }
+        });
     }
 
     @Test
