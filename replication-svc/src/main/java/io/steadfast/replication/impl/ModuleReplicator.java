@@ -17,8 +17,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -451,7 +454,8 @@ public final class ModuleReplicator implements AutoCloseable {
             return -erofs;
         }
         Op tagged = new Op(op.code(), op.path(), op.path2(), op.a(), op.b(), dir, op.data());
-        CompletableFuture<Reply> f = null;
+        List<Op> sent = new ArrayList<>(3);
+        List<CompletableFuture<Reply>> replies = new ArrayList<>(3);
         ReplicaClient c = null;
         int result;
         order.lock();
@@ -469,25 +473,56 @@ public final class ModuleReplicator implements AutoCloseable {
             }
             if (m == Mode.REPLICATING || m == Mode.RESYNCING) {
                 c = client;
-                tagged = finish.apply(tagged);
-                f = c.sendForAwait(tagged, ackFor(tagged));
+                sent.add(finish.apply(tagged));
+                sent.addAll(directoryTimes(dir, tagged));
+                for (Op o : sent) {
+                    replies.add(c.sendForAwait(o, ackFor(o)));
+                }
             }
         } finally {
             order.unlock();
         }
-        if (f != null) {
+        for (int i = 0; i < replies.size(); i++) {
+            Op o = sent.get(i);
             try {
-                Reply r = c.await(f);
+                Reply r = c.await(replies.get(i));
                 if (r.ok()) {
-                    bytesReplicated.addAndGet(tagged.data().length);
+                    bytesReplicated.addAndGet(o.data().length);
                 } else {
-                    nacked(c, tagged, r);
+                    nacked(c, o, r);
                 }
             } catch (IOException e) {
-                peerLost(c, e.getMessage(), tagged);
+                peerLost(c, e.getMessage(), o);
             }
         }
         return result;
+    }
+
+    /**
+     * The new mtime of each directory whose entries {@code op} changed (and of a new directory itself), as
+     * UTIMENS ops to follow it: the peer's directory gets a time of its own when it applies the op, and nothing
+     * else would carry ours. Caller holds the order lock (the time read is the one right after the op).
+     */
+    private List<Op> directoryTimes(int dir, Op op) throws IOException {
+        List<String> dirs = switch (op.code()) {
+            case MKDIR -> List.of(SafePaths.parent(op.path()), op.path());
+            case CREATE, UNLINK, RMDIR, SYMLINK -> List.of(SafePaths.parent(op.path()));
+            case RENAME -> SafePaths.parent(op.path()).equals(SafePaths.parent(op.path2()))
+                    ? List.of(SafePaths.parent(op.path()))
+                    : List.of(SafePaths.parent(op.path()), SafePaths.parent(op.path2()));
+            default -> List.of();
+        };
+        List<Op> ops = new ArrayList<>(dirs.size());
+        for (String d : dirs) {
+            Path p = d.isEmpty() ? s.backings().get(dir) : s.backings().get(dir).resolve(d);
+            try {
+                long mtime = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).to(TimeUnit.NANOSECONDS);
+                ops.add(new Op(OpCode.UTIMENS, d, "", -1, mtime, dir, null));
+            } catch (NoSuchFileException e) {
+                // removed by a racing op of the application: its own op follows
+            }
+        }
+        return ops;
     }
 
     /**

@@ -97,6 +97,8 @@ final class Resync {
     private final String base;
     private final List<Path> roots;
     private final Set<Key> recheck = ConcurrentHashMap.newKeySet();
+    /** Directories the walks entered, in order; their times are sent last. */
+    private final Set<Key> walkedDirs = new java.util.LinkedHashSet<>();
     /** Files taken straight from the record (not looked at again by the walk). */
     private final Set<Key> direct = new java.util.HashSet<>();
     private final Deque<CompletableFuture<Reply>> outstanding = new ArrayDeque<>();
@@ -188,6 +190,7 @@ final class Resync {
         }
         bytesTotal += more.stream().mapToLong(this::weight).sum();
         copyAll(more);
+        directoryTimes();
         drain(0);
         long rechecked = System.nanoTime();
         check(c.await(begin));
@@ -274,6 +277,7 @@ final class Resync {
         } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
             return; // removed meanwhile: the parent's pass handles it
         }
+        walkedDirs.add(new Key(dir, rel));
         Map<String, TreeOps.Entry> peer = remote.list(dir, rel);
         Map<String, TreeOps.Entry> mine = new java.util.HashMap<>();
         local.forEach(e -> mine.put(e.name(), e));
@@ -349,6 +353,27 @@ final class Resync {
                     // sockets, fifos, devices are not replicated
                 }
             }
+        }
+    }
+
+    /**
+     * Last, the time of every directory walked: the entries the copy created or removed gave the peer's
+     * directories times of their own. Each is read under the order lock, so a live op that changes a directory
+     * afterwards follows with its own time (see ModuleReplicator#directoryTimes).
+     */
+    private void directoryTimes() throws IOException {
+        for (Key k : walkedDirs) {
+            checkCancelled();
+            owner.ordered(() -> {
+                Path d = k.path().isEmpty() ? roots.get(k.dir()) : roots.get(k.dir()).resolve(k.path());
+                try {
+                    long mtime = Files.getLastModifiedTime(d, LinkOption.NOFOLLOW_LINKS).to(TimeUnit.NANOSECONDS);
+                    queue(new Op(OpCode.UTIMENS, k.path(), "", -1, mtime, k.dir(), null));
+                } catch (NoSuchFileException e) {
+                    // removed meanwhile: the removal was replicated
+                }
+                return null;
+            });
         }
     }
 

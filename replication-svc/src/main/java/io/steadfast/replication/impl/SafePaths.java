@@ -78,6 +78,12 @@ public final class SafePaths {
         return p.resolve(parts[parts.length - 1]);
     }
 
+    /** The directory holding {@code rel} (a checked relative path), "" for the top directory. */
+    public static String parent(String rel) {
+        int slash = rel.lastIndexOf('/');
+        return slash < 0 ? "" : rel.substring(0, slash);
+    }
+
     /** The relative form of a FUSE path ("/a/b" → "a/b", "/" → ""). */
     public static String fromFuse(String fusePath) {
         int i = 0;

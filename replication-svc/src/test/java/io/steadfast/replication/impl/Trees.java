@@ -8,8 +8,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Byte-for-byte and metadata comparison of two trees on the host (type, content, mode, owner, file mtime, links,
- * user.* extended attributes of files and directories).
+ * Byte-for-byte and metadata comparison of two trees on the host (type, content, mode, owner, mtime of files and
+ * directories (the top one included), links, user.* extended attributes of files and directories).
  */
 final class Trees {
     private Trees() {
@@ -19,6 +19,9 @@ final class Trees {
         List<String> out = new ArrayList<>();
         if (!sameXattrs(a, b)) {
             out.add("xattrs: .");
+        }
+        if (mtime(a) != mtime(b)) {
+            out.add("mtime: .");
         }
         walk(a, b, "", out);
         return out;
@@ -53,7 +56,12 @@ final class Trees {
                 }
             }
             switch (x.type()) {
-                case 'd' -> walk(a, b, p, out);
+                case 'd' -> {
+                    if (x.mtimeNanos() != y.mtimeNanos()) {
+                        out.add("mtime: " + p + "/");
+                    }
+                    walk(a, b, p, out);
+                }
                 case 'l' -> {
                     if (!x.link().equals(y.link())) {
                         out.add("link: " + p);
@@ -74,6 +82,11 @@ final class Trees {
             }
         }
         mb.keySet().forEach(n -> out.add("only in secondary: " + (rel.isEmpty() ? n : rel + "/" + n)));
+    }
+
+    private static long mtime(Path p) throws IOException {
+        return Files.getLastModifiedTime(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                .to(java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     static boolean sameXattrs(Path x, Path y) throws IOException {
