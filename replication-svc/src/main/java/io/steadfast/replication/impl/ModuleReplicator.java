@@ -474,7 +474,7 @@ public final class ModuleReplicator implements AutoCloseable {
             if (m == Mode.REPLICATING || m == Mode.RESYNCING) {
                 c = client;
                 sent.add(finish.apply(tagged));
-                sent.addAll(directoryTimes(dir, tagged));
+                sent.addAll(timesAfter(dir, tagged));
                 for (Op o : sent) {
                     replies.add(c.sendForAwait(o, ackFor(o)));
                 }
@@ -499,14 +499,15 @@ public final class ModuleReplicator implements AutoCloseable {
     }
 
     /**
-     * The new mtime of each directory whose entries {@code op} changed (and of a new directory itself), as
-     * UTIMENS ops to follow it: the peer's directory gets a time of its own when it applies the op, and nothing
-     * else would carry ours. Caller holds the order lock (the time read is the one right after the op).
+     * The new mtime of each directory whose entries {@code op} changed, and of the directory or symlink it
+     * created, as UTIMENS ops to follow it: the peer's entry gets a time of its own when it applies the op, and
+     * nothing else would carry ours (a new file's time travels with its writes and its close). Caller holds the
+     * order lock (the time read is the one right after the op).
      */
-    private List<Op> directoryTimes(int dir, Op op) throws IOException {
+    private List<Op> timesAfter(int dir, Op op) throws IOException {
         List<String> dirs = switch (op.code()) {
-            case MKDIR -> List.of(SafePaths.parent(op.path()), op.path());
-            case CREATE, UNLINK, RMDIR, SYMLINK -> List.of(SafePaths.parent(op.path()));
+            case MKDIR, SYMLINK -> List.of(SafePaths.parent(op.path()), op.path());
+            case CREATE, UNLINK, RMDIR -> List.of(SafePaths.parent(op.path()));
             case RENAME -> SafePaths.parent(op.path()).equals(SafePaths.parent(op.path2()))
                     ? List.of(SafePaths.parent(op.path()))
                     : List.of(SafePaths.parent(op.path()), SafePaths.parent(op.path2()));

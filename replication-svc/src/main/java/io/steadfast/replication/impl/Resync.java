@@ -329,7 +329,7 @@ final class Resync {
                             return null;
                         });
                     }
-                    metadata(dir, p, l, r, false);
+                    metadata(dir, p, l, r, true); // the link's own time (a new one got the peer's clock)
                 }
                 case 'f' -> {
                     boolean differs = r == null || r.size() != l.size();
@@ -359,7 +359,7 @@ final class Resync {
     /**
      * Last, the time of every directory walked: the entries the copy created or removed gave the peer's
      * directories times of their own. Each is read under the order lock, so a live op that changes a directory
-     * afterwards follows with its own time (see ModuleReplicator#directoryTimes).
+     * afterwards follows with its own time (see ModuleReplicator#timesAfter).
      */
     private void directoryTimes() throws IOException {
         for (Key k : walkedDirs) {
@@ -382,8 +382,8 @@ final class Resync {
     }
 
     /**
-     * Sends mode/owner (and file times) when they differ from the peer's (or the peer's entry is new), then makes
-     * its {@code user.*} attributes equal ours.
+     * Sends mode/owner (and file and link times) when they differ from the peer's (or the peer's entry is new),
+     * then makes its {@code user.*} attributes equal ours.
      */
     private void metadata(int dir, String p, TreeOps.Entry l, TreeOps.Entry r, boolean times) throws IOException {
         boolean mode = l.type() != 'l' && (r == null || r.mode() != l.mode());

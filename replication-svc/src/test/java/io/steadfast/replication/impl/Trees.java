@@ -8,8 +8,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Byte-for-byte and metadata comparison of two trees on the host (type, content, mode, owner, mtime of files and
- * directories (the top one included), links, user.* extended attributes of files and directories).
+ * Byte-for-byte and metadata comparison of two trees on the host (type, content, mode, owner, mtime of files,
+ * directories (the top one included) and symlinks, link targets, user.* extended attributes of files and directories).
  */
 final class Trees {
     private Trees() {
@@ -65,6 +65,9 @@ final class Trees {
                 case 'l' -> {
                     if (!x.link().equals(y.link())) {
                         out.add("link: " + p);
+                    }
+                    if (x.mtimeNanos() != y.mtimeNanos()) {
+                        out.add("mtime: " + p + "@");
                     }
                 }
                 case 'f' -> {
