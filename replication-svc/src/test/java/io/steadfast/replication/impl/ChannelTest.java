@@ -211,6 +211,53 @@ class ChannelTest {
     }
 
     @Test
+    void theReadingPassesToAWaiterWhenTheReaderHasItsReply() throws Exception {
+        // a scripted peer answers A's op 20 ms before B's, while B waits behind A (who reads): when A leaves with
+        // its reply, B must be handed the reading and read its own; a lost hand-over would leave B's reply to
+        // the reader thread's idle watch (50 ms later)
+        int rounds = 20;
+        try (ServerSocket scripted = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread peer = Thread.ofPlatform().daemon().start(() -> {
+                try (Socket s = scripted.accept()) {
+                    DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
+                    DataOutputStream out = new DataOutputStream(s.getOutputStream());
+                    new ChannelAuth(SECRET).serverSide(in, out, "db");
+                    for (int i = 0; i < rounds; i++) {
+                        long first = ((Wire.OpFrame) Wire.read(in)).seq();
+                        long second = ((Wire.OpFrame) Wire.read(in)).seq();
+                        Thread.sleep(100); // both callers are waiting by now
+                        Wire.writeReply(out, new Reply(first, 0, "", new byte[0]));
+                        out.flush();
+                        Thread.sleep(20);
+                        Wire.writeReply(out, new Reply(second, 0, "", new byte[0]));
+                        out.flush();
+                    }
+                } catch (Exception ignored) {
+                    // test ends
+                }
+            });
+            ReplicaClient c = ReplicaClient.connect("db", new InetSocketAddress("127.0.0.1", scripted.getLocalPort()),
+                    new ChannelAuth(SECRET), T, T, why -> { });
+            clients.add(c);
+            Thread.sleep(2 * ReplicaClient.IDLE_WATCH.toMillis()); // let the idle watch start and give way
+            long before = c.readByReaderThread();
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            for (int i = 0; i < rounds; i++) {
+                Future<Reply> a = pool.submit(() -> c.call(Op.of(OpCode.FSYNC, "a"), Ack.APPLIED));
+                Thread.sleep(10); // A sends first and reads
+                Future<Reply> b = pool.submit(() -> c.call(Op.of(OpCode.FSYNC, "b"), Ack.APPLIED));
+                assertThat(a.get().ok()).isTrue();
+                assertThat(b.get().ok()).isTrue();
+            }
+            pool.shutdown();
+            // the first round may meet the idle watch still reading; a descheduled waiter may meet it once more
+            assertThat(c.readByReaderThread() - before).as("replies read by the reader thread, of " + 2 * rounds)
+                    .isLessThanOrEqualTo(4);
+            peer.join(T.toMillis());
+        }
+    }
+
+    @Test
     void aReplyItsOwnerNeverAwaitsIsStillRead() throws Exception {
         // an owner that fails between sending and awaiting: the idle watch reads the reply, the budget returns
         ReplicaClient c = client(SECRET, "db");
