@@ -47,3 +47,20 @@ build_jar() {
   (cd "$root" && mvn -B -q -DskipTests -Dmaven.test.skip.exec=true package 2>&1 | grep -v -e 'WARNING' -e '^.\[0m' >&2) || true
   [ -f "$jar" ] && [ "$jar" -nt "$root/pom.xml" ] || { echo "steadfast: build failed (run: mvn -B package)" >&2; return 1; }
 }
+
+# Installs the Debian packages listed in the files given (one per line, # comments) that are not installed yet.
+# Needs root; prints what it installs. Returns non-zero when apt-get fails.
+install_packages() {
+  local f p missing=()
+  for f in "$@"; do
+    while read -r p; do
+      p=${p%%#*}; p=${p//[[:space:]]/}
+      [ -n "$p" ] || continue
+      dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    done <"$f"
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  echo "steadfast: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
