@@ -145,7 +145,7 @@ public final class Applier implements AutoCloseable {
                         throw e;
                     }
                 }
-                setMode(p, (int) op.a());
+                created(p, op);
             }
             case WRITE -> {
                 FileChannel ch = channel(key(op), p);
@@ -179,7 +179,7 @@ public final class Applier implements AutoCloseable {
                         throw e;
                     }
                 }
-                setMode(p, (int) op.a());
+                created(p, op);
             }
             case UNLINK -> {
                 closeAll();
@@ -218,6 +218,9 @@ public final class Applier implements AutoCloseable {
                 }
                 // the target is stored, never followed by the applier
                 Files.createSymbolicLink(p, Path.of(op.path2()));
+                if (op.b() != Owners.NONE) {
+                    ReplicatedFs.giveTo(p, new Owners.NewEntry(Owners.uid(op.b()), Owners.gid(op.b()), 0), false);
+                }
             }
             case CHMOD -> {
                 if (!Files.isSymbolicLink(p)) {
@@ -411,6 +414,18 @@ public final class Applier implements AutoCloseable {
             } else if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
                 throw new PathRefused("parent is not a directory: " + rel);
             }
+        }
+    }
+
+    /**
+     * A created file or directory gets the creator's owner, then its mode (the source's order: a chown clears
+     * set-ID bits). An op without owner (the entry existed on the source before) leaves both as they are.
+     */
+    private static void created(Path p, Op op) throws IOException {
+        if (op.b() != Owners.NONE) {
+            ReplicatedFs.giveTo(p, new Owners.NewEntry(Owners.uid(op.b()), Owners.gid(op.b()), (int) op.a()), true);
+        } else if (op.a() >= 0) {
+            setMode(p, (int) op.a());
         }
     }
 

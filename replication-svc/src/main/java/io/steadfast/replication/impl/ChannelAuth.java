@@ -27,10 +27,11 @@ import java.util.Arrays;
 public final class ChannelAuth {
     /**
      * The handshake's first 8 bytes: "SFREPL" and the protocol version. Bumped whenever frames or replies change
-     * meaning (02: listings carry an xattr digest and a "more" flag, the XATTRS op), so that two builds that would
-     * misread each other refuse at once, with a message saying so, instead of failing on the first odd frame.
+     * meaning (02: listings carry an xattr digest and a "more" flag, the XATTRS op; 03: CREATE, MKDIR and SYMLINK
+     * carry the creator's owner), so that two builds that would misread each other refuse at once, with a message
+     * saying so, instead of failing on the first odd frame.
      */
-    static final String PROTOCOL = "SFREPL02";
+    static final String PROTOCOL = "SFREPL03";
     private static final byte[] MAGIC = PROTOCOL.getBytes(StandardCharsets.US_ASCII);
     private static final byte[] FAMILY = "SFREPL".getBytes(StandardCharsets.US_ASCII);
     private static final int NONCE = 32;

@@ -9,7 +9,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -19,7 +21,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One replicated directory on this node: its real files stay where they are and are reached through a bind
- * mount at a hidden backing directory next to it ({@code <parent>/.<name>.sf-backing}, mode 0700); the FUSE
+ * mount at a hidden backing directory next to it ({@code <parent>/.<name>.sf-backing/data}, inside a directory
+ * that only root can enter: the bind shows the directory's own mode, and whoever could reach the backing could
+ * write around replication or plant files the secondary never gets); the FUSE
  * filesystem is then mounted over the directory itself. Binding (instead of moving files) works when the
  * directory is itself a mount point and needs no copy. The mount stays for the service's lifetime; the role only
  * switches the filesystem between read-write (source) and read-only (target, idle).
@@ -40,6 +44,11 @@ public final class DirMount implements AutoCloseable {
     }
 
     public static Path backingOf(Path dir) {
+        return boxOf(dir).resolve("data");
+    }
+
+    /** The root-only directory that holds the backing bind. */
+    static Path boxOf(Path dir) {
         return dir.getParent().resolve("." + dir.getFileName() + ".sf-backing");
     }
 
@@ -58,10 +67,27 @@ public final class DirMount implements AutoCloseable {
             log.warn("clearing a stale steadfast mount at {}", dir);
             run(List.of("umount", "-l", dir.toString()));
         }
-        if (!isMountPoint(backing)) {
-            if (!Files.isDirectory(backing)) {
-                Files.createDirectory(backing, PosixFilePermissions.asFileAttribute(
+        Path box = backing.getParent();
+        if (isMountPoint(box)) {
+            // a node of an earlier version bound the directory at the box itself, where its users could reach it
+            log.info("moving the backing bind of {} from {} to {}", dir, box, backing);
+            run(List.of("umount", "-l", box.toString()));
+        }
+        if (!Files.isDirectory(box, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                Files.createDirectory(box, PosixFilePermissions.asFileAttribute(
                         PosixFilePermissions.fromString("rwx------")));
+            } catch (FileAlreadyExistsException e) {
+                throw new IOException(box + " exists and is not a directory: remove it (Steadfast keeps the"
+                        + " replicated files of " + dir + " behind it)", e);
+            }
+        }
+        Files.setAttribute(box, "unix:uid", 0, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(box, "unix:gid", 0, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(box, "unix:mode", 0700, LinkOption.NOFOLLOW_LINKS);
+        if (!isMountPoint(backing)) {
+            if (!Files.isDirectory(backing, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectory(backing);
             }
             CommandResult r = run(List.of("mount", "--bind", dir.toString(), backing.toString()));
             if (!r.ok()) {

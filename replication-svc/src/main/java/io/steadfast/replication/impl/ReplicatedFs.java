@@ -42,6 +42,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The FUSE filesystem the application sees at a replicated directory: reads are served from the backing
@@ -66,6 +67,8 @@ public final class ReplicatedFs implements FuseOperations {
     private final AtomicLong nextFh = new AtomicLong(1);
     /** Starts the local flush of large writes during the transfer (the secondary does the same with its copy). */
     private final Writeback writeback = new Writeback("fs");
+    /** Who is calling: new entries are theirs (the daemon creates them as root). */
+    private final Supplier<Owners.Caller> caller;
 
     private static final class Handle {
         final FileChannel ch;
@@ -79,6 +82,12 @@ public final class ReplicatedFs implements FuseOperations {
     }
 
     public ReplicatedFs(Path backing, int dir, ModuleReplicator repl, Errno errno) throws IOException {
+        this(backing, dir, repl, errno, FuseCaller::current);
+    }
+
+    ReplicatedFs(Path backing, int dir, ModuleReplicator repl, Errno errno, Supplier<Owners.Caller> caller)
+            throws IOException {
+        this.caller = caller;
         this.root = backing;
         this.dir = dir;
         this.repl = repl;
@@ -103,7 +112,11 @@ public final class ReplicatedFs implements FuseOperations {
 
     @Override
     public void init(FuseConnInfo conn, FuseConfig cfg) {
-        conn.setWant(conn.want() | (conn.capable() & FuseConnInfo.FUSE_CAP_BIG_WRITES));
+        // Without HANDLE_KILLPRIV the kernel itself clears set-user/group-ID bits when a non-owner writes or
+        // truncates and on chown (it sends a chmod, which is replicated like any other); with it (libfuse's
+        // default) the filesystem would have to, and jfuse's high-level API does not pass the write's kill flag.
+        conn.setWant((conn.want() | (conn.capable() & FuseConnInfo.FUSE_CAP_BIG_WRITES))
+                & ~FuseConnInfo.FUSE_CAP_HANDLE_KILLPRIV);
         conn.setMaxWrite(Wire.MAX_DATA);
         conn.setMaxBackground(64);
         conn.setCongestionThreshold(48);
@@ -375,21 +388,29 @@ public final class ReplicatedFs implements FuseOperations {
         Path p = resolve(path);
         Set<StandardOpenOption> flags = fi.getOpenFlags();
         long[] fh = new long[1];
-        int r = mutate(Op.of(OpCode.CREATE, rel, mode & 07777), () -> {
-            Set<OpenOption> opts = new HashSet<>();
-            opts.add(StandardOpenOption.READ);
-            opts.add(StandardOpenOption.WRITE);
-            opts.add(flags.contains(StandardOpenOption.CREATE_NEW) ? StandardOpenOption.CREATE_NEW
-                    : StandardOpenOption.CREATE);
-            opts.add(LinkOption.NOFOLLOW_LINKS);
-            FileChannel ch = FileChannel.open(p, opts);
-            Files.setAttribute(p, "unix:mode", mode & 07777, LinkOption.NOFOLLOW_LINKS);
+        Owners.NewEntry[] made = new Owners.NewEntry[1];
+        int r = mutateWith(Op.of(OpCode.CREATE, rel, mode & 07777), () -> {
+            Owners.NewEntry e = newEntry(p, mode, false);
+            FileChannel ch;
+            try {
+                ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                        StandardOpenOption.CREATE_NEW, LinkOption.NOFOLLOW_LINKS);
+                giveTo(p, e, true);
+                made[0] = e;
+            } catch (FileAlreadyExistsException x) {
+                if (flags.contains(StandardOpenOption.CREATE_NEW)) {
+                    throw x;
+                }
+                // raced with another creator: open it as it is, its owner and mode stay
+                ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            }
             fh[0] = nextFh.getAndIncrement();
             Handle h = new Handle(ch, rel);
             h.written = true; // so release gives the peer our mtime
             handles.put(fh[0], h);
             return 0;
-        });
+        }, op -> made[0] == null ? new Op(op.code(), op.path(), "", -1, Owners.NONE, op.c(), null)
+                : new Op(op.code(), op.path(), "", made[0].mode(), made[0].packed(), op.c(), null));
         if (r == 0) {
             fi.setFh(fh[0]);
         }
@@ -504,11 +525,31 @@ public final class ReplicatedFs implements FuseOperations {
     @Override
     public int mkdir(String path, int mode) {
         Path p = resolve(path);
-        return mutate(Op.of(OpCode.MKDIR, SafePaths.fromFuse(path), mode & 07777), () -> {
+        Owners.NewEntry[] made = new Owners.NewEntry[1];
+        return mutateWith(Op.of(OpCode.MKDIR, SafePaths.fromFuse(path), mode & 07777), () -> {
+            made[0] = newEntry(p, mode, true);
             Files.createDirectory(p);
-            Files.setAttribute(p, "unix:mode", mode & 07777, LinkOption.NOFOLLOW_LINKS);
+            giveTo(p, made[0], true);
             return 0;
-        });
+        }, op -> new Op(op.code(), op.path(), "", made[0].mode(), made[0].packed(), op.c(), null));
+    }
+
+    /** The owner and mode of an entry the caller creates at {@code p} (its parent decides the group). */
+    private Owners.NewEntry newEntry(Path p, int mode, boolean directory) throws IOException {
+        Map<String, Object> parent = Files.readAttributes(p.getParent(), "unix:mode,gid", LinkOption.NOFOLLOW_LINKS);
+        return Owners.of(caller.get(), (Integer) parent.get("mode"), (Integer) parent.get("gid"), mode, directory);
+    }
+
+    /**
+     * Owner first, then the mode: a chown clears set-user/group-ID bits, even root's. Both sides apply a created
+     * entry's owner and mode in this order ({@link Applier}).
+     */
+    static void giveTo(Path p, Owners.NewEntry e, boolean mode) throws IOException {
+        Files.setAttribute(p, "unix:uid", e.uid(), LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(p, "unix:gid", e.gid(), LinkOption.NOFOLLOW_LINKS);
+        if (mode) {
+            Files.setAttribute(p, "unix:mode", e.mode(), LinkOption.NOFOLLOW_LINKS);
+        }
     }
 
     @Override
@@ -539,10 +580,13 @@ public final class ReplicatedFs implements FuseOperations {
     @Override
     public int symlink(String target, String linkPath) {
         Path p = resolve(linkPath);
-        return mutate(Op.two(OpCode.SYMLINK, SafePaths.fromFuse(linkPath), target), () -> {
+        Owners.NewEntry[] made = new Owners.NewEntry[1];
+        return mutateWith(Op.two(OpCode.SYMLINK, SafePaths.fromFuse(linkPath), target), () -> {
+            made[0] = newEntry(p, 0777, false);
             Files.createSymbolicLink(p, Path.of(target));
+            giveTo(p, made[0], false);
             return 0;
-        });
+        }, op -> new Op(op.code(), op.path(), op.path2(), 0, made[0].packed(), op.c(), null));
     }
 
     @Override

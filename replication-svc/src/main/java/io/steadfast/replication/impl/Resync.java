@@ -308,7 +308,7 @@ final class Resync {
                     if (r == null) {
                         owner.ordered(() -> {
                             if (Files.isDirectory(root.resolve(p), LinkOption.NOFOLLOW_LINKS)) {
-                                queue(new Op(OpCode.MKDIR, p, "", l.mode(), 0, dir, null));
+                                queue(new Op(OpCode.MKDIR, p, "", l.mode(), Owners.NONE, dir, null)); // owner next
                             }
                             return null;
                         });
@@ -323,8 +323,8 @@ final class Resync {
                         owner.ordered(() -> {
                             Path lp = root.resolve(p);
                             if (Files.isSymbolicLink(lp)) {
-                                queue(new Op(OpCode.SYMLINK, p, Files.readSymbolicLink(lp).toString(), 0, 0, dir,
-                                        null));
+                                queue(new Op(OpCode.SYMLINK, p, Files.readSymbolicLink(lp).toString(), 0, Owners.NONE,
+                                        dir, null));
                             }
                             return null;
                         });
@@ -401,11 +401,12 @@ final class Resync {
                 if (now.type() != l.type()) {
                     return null;
                 }
-                if (mode) {
-                    queue(new Op(OpCode.CHMOD, p, "", now.mode(), 0, dir, null));
-                }
+                // owner before mode: a chown clears set-ID bits
                 if (own) {
                     queue(new Op(OpCode.CHOWN, p, "", now.uid(), now.gid(), dir, null));
+                }
+                if (mode || (own && (now.mode() & 06000) != 0)) {
+                    queue(new Op(OpCode.CHMOD, p, "", now.mode(), 0, dir, null));
                 }
                 if (t) {
                     queue(new Op(OpCode.UTIMENS, p, "", -1, now.mtimeNanos(), dir, null));
@@ -550,11 +551,13 @@ final class Resync {
             }
             queue(new Op(OpCode.TRUNCATE, t.rel(), "", now.size(), 0, t.dir(), null));
             TreeOps.Entry r = t.remote();
-            if (r == null || r.mode() != now.mode()) {
-                queue(new Op(OpCode.CHMOD, t.rel(), "", now.mode(), 0, t.dir(), null));
-            }
-            if (r == null || r.uid() != now.uid() || r.gid() != now.gid()) {
+            // owner before mode: a chown clears set-ID bits
+            boolean own = r == null || r.uid() != now.uid() || r.gid() != now.gid();
+            if (own) {
                 queue(new Op(OpCode.CHOWN, t.rel(), "", now.uid(), now.gid(), t.dir(), null));
+            }
+            if (r == null || r.mode() != now.mode() || (own && (now.mode() & 06000) != 0)) {
+                queue(new Op(OpCode.CHMOD, t.rel(), "", now.mode(), 0, t.dir(), null));
             }
             queue(new Op(OpCode.UTIMENS, t.rel(), "", -1, now.mtimeNanos(), t.dir(), null));
             return null;

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -469,6 +470,87 @@ class ReplicationIT {
         assertThat(n1.events.stream().filter(e -> "status".equals(e.getString("event")))
                 .map(e -> e.getJsonObject("status").getString("reason")).toList())
                 .anyMatch(s -> s.contains("full resync"));
+    }
+
+    static final int NOBODY = 65534;
+    static final int USERS = 100;
+
+    /**
+     * Runs {@code script} with sh as user nobody (no supplementary groups) in {@code node}'s mount namespace, where
+     * the replicated directory is mounted, in {@code dir}; returns its exit code, output in {@code out}.
+     */
+    static int asNobody(TestNode node, Path dir, String script, StringBuilder out) throws Exception {
+        Process p = new ProcessBuilder("nsenter", "-t", Long.toString(node.pid()), "-m", "--", "setpriv",
+                "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--", "sh", "-c",
+                "umask 022; cd \"$1\" && " + script, "sh", dir.toString()).redirectErrorStream(true).start();
+        out.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("as nobody: " + script).isTrue();
+        return p.exitValue();
+    }
+
+    static Map<String, Object> unix(Path p) throws IOException {
+        return Files.readAttributes(p, "unix:uid,gid,mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
+    @Test
+    void anApplicationUserCreatesFilesAsItselfAndTheKernelChecksItsPermissions() throws Exception {
+        useAsync("NONE"); // nothing acknowledged on receipt only: the secondary's kill leaves the record usable
+        pair();
+        Path v = n1.view();
+        Path configured = run.resolve("data");
+        // prepared by root: a directory for everyone, a set-group-ID directory of group users, a file only root may
+        // write, a world-writable set-ID file
+        Files.createDirectory(v.resolve("open"));
+        Files.setPosixFilePermissions(v.resolve("open"), PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.createDirectory(v.resolve("team"));
+        Files.setAttribute(v.resolve("team"), "unix:gid", USERS);
+        Files.setAttribute(v.resolve("team"), "unix:mode", 02777);
+        Files.writeString(v.resolve("root-only"), "root\n");
+        Files.writeString(v.resolve("setid"), "#!/bin/sh\n");
+        Files.setAttribute(v.resolve("setid"), "unix:mode", 06777);
+
+        StringBuilder out = new StringBuilder();
+        assertThat(asNobody(n1, configured, "mkdir open/d && echo a > open/d/f && ln -s f open/d/l"
+                + " && mkdir team/sub && echo b > team/file && echo c >> setid", out)).as(out.toString()).isZero();
+        // the kernel's permission checks hold: nobody may not write root's file, nor reach the backing directory
+        assertThat(asNobody(n1, configured, "echo x >> root-only", out)).as(out.toString()).isNotZero();
+        assertThat(asNobody(n1, configured, "ls ../.data.sf-backing/data", out)).as(out.toString()).isNotZero();
+        assertThat(asNobody(n1, configured, "echo x > ../.data.sf-backing/data/planted", out)).isNotZero();
+        assertThat(out.toString()).contains("Permission denied");
+        assertThat(Files.readString(v.resolve("root-only"))).isEqualTo("root\n");
+
+        for (Path own : List.of(n1.own, n2.own)) {
+            for (String made : List.of("open/d", "open/d/f", "open/d/l")) {
+                assertThat(unix(own.resolve(made))).as(own + " " + made).containsEntry("uid", NOBODY)
+                        .containsEntry("gid", NOBODY);
+            }
+            assertThat((Integer) unix(own.resolve("open/d/f")).get("mode") & 07777).isEqualTo(0644);
+            assertThat((Integer) unix(own.resolve("open/d")).get("mode") & 07777).isEqualTo(0755);
+            // BSD group semantics under a set-group-ID directory: its group, and a new directory keeps the bit
+            assertThat(unix(own.resolve("team/sub"))).containsEntry("uid", NOBODY).containsEntry("gid", USERS);
+            assertThat((Integer) unix(own.resolve("team/sub")).get("mode") & 07777).isEqualTo(02755);
+            assertThat(unix(own.resolve("team/file"))).containsEntry("uid", NOBODY).containsEntry("gid", USERS);
+            // a write by a non-owner clears set-user-ID and set-group-ID
+            assertThat((Integer) unix(own.resolve("setid")).get("mode") & 07777).as(own + " setid").isEqualTo(0777);
+        }
+        assertThat(Trees.awaitEqual(n1.own, n2.own)).isEmpty();
+
+        // while the secondary is down: created by nobody, recorded, resynced with owners and modes
+        n2.kill9();
+        assertThat(asNobody(n1, configured, "mkdir -p open/later/deep && echo d > open/later/deep/g"
+                + " && ln -s g open/later/deep/m && echo e > team/late && chmod 2755 team/sub", out))
+                .as(out.toString()).isZero();
+        n1.awaitStatus(s -> s.getBoolean("recording"), UP);
+        // given away and made set-user-ID by root: the resync must send the owner before the mode (a chown clears it)
+        Files.setAttribute(v.resolve("setid"), "unix:uid", NOBODY);
+        Files.setAttribute(v.resolve("setid"), "unix:mode", 04755);
+        resyncFromRecord();
+        assertThat(unix(n2.own.resolve("open/later/deep/g"))).containsEntry("uid", NOBODY).containsEntry("gid", NOBODY);
+        assertThat(unix(n2.own.resolve("open/later/deep/m"))).containsEntry("uid", NOBODY);
+        assertThat(unix(n2.own.resolve("team/late"))).containsEntry("gid", USERS);
+        assertThat((Integer) unix(n2.own.resolve("setid")).get("mode") & 07777).isEqualTo(04755);
+        JsonObject verify = n1.cmd("verify");
+        assertThat(verify.getBoolean("equal")).as(verify.encode()).isTrue();
     }
 
     @Test
