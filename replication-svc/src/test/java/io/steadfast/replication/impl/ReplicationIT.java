@@ -553,6 +553,86 @@ class ReplicationIT {
         assertThat(verify.getBoolean("equal")).as(verify.encode()).isTrue();
     }
 
+    /**
+     * Issue 15: PostgreSQL of the project's template, run as user postgres, on the replicated directory. A ledger
+     * client (one transaction per row) and pgbench write; the primary loses power (its replication node and the
+     * whole server killed -9) → the server starts on the secondary's copy (crash recovery), every acknowledged row is
+     * there and pg_amcheck finds nothing; the old primary returns as the target, is resynchronised, the roles are
+     * swapped back, and every row is still there.
+     */
+    @Test
+    void postgresqlLosesNoCommittedRowWhenThePrimaryLosesPower() throws Exception {
+        pair();
+        Path configured = run.resolve("data");
+        int pgPort = 30000 + ThreadLocalRandom.current().nextInt(20000); // names the socket (TCP is off)
+        PgServer pg1 = new PgServer(n1, configured, run, pgPort);
+        PgServer pg2 = new PgServer(n2, configured, run, pgPort);
+        Process bench = null;
+        try {
+            expectOk(pg1.script("init"));
+            expectOk(pg1.script("start", "ALONE", "PRIM", "start"));
+            pg1.sql("create table ledger(id bigint primary key)");
+            expectOk(PgServer.Exec.run(pg1.client("pgbench", "-i", "-s", "1", "-q", "postgres"), 300));
+            bench = new ProcessBuilder(pg1.client("pgbench", "-n", "-c", "2", "-j", "1", "-T", "300", "postgres"))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            List<Long> acked;
+            try (PgServer.Ledger ledger = pg1.new Ledger()) {
+                long until = System.nanoTime() + 120_000_000_000L;
+                while (ledger.count() < 300 && System.nanoTime() < until) {
+                    Thread.sleep(20);
+                }
+                assertThat(ledger.count()).as("rows committed before the power loss").isGreaterThanOrEqualTo(300);
+                n1.kill9(); // power loss: the node's replication and its whole server at once
+                pg1.kill9();
+                ledger.awaitEnd();
+                acked = ledger.acked();
+            }
+            bench.destroyForcibly();
+            n2.awaitStatus(s -> !s.getBoolean("connected"), UP);
+            n2.cmd("promote " + n1.listen + " G2");
+            expectOk(pg2.script("start", "SECOND", "ALONE", "start"));
+            assertThat(ledgerRows(pg2)).as("every acknowledged row on the new primary").containsAll(acked);
+            amcheck(pg2);
+            pg2.sql("insert into ledger(id) values (-1)"); // written while ALONE: must reach node1 by the resync
+
+            // the old primary returns as the target and is resynchronised; then the roles are swapped back
+            n1.start().cmd("demote");
+            n2.awaitStatus(s -> s.getBoolean("upToDate"), UP);
+            expectOk(pg2.script("stop", "ALONE", "SECOND", "swap"));
+            n2.cmd("demote");
+            n1.cmd("promote " + n2.listen + " G3");
+            n1.awaitStatus(s -> s.getBoolean("upToDate"), UP);
+            expectOk(pg1.script("start", "SECOND", "PRIM", "swap"));
+            List<Long> rows = ledgerRows(pg1);
+            assertThat(rows).containsAll(acked).contains(-1L);
+            amcheck(pg1);
+            expectOk(pg1.script("stop", "PRIM", "STOP", "stop"));
+            expectOk(pg1.script("stop", "PRIM", "STOP", "stop", "force")); // idempotent
+            assertThat(pg1.postmaster() < 0 || ProcessHandle.of(pg1.postmaster()).isEmpty()).isTrue();
+            assertThat(Trees.awaitEqual(n1.own, n2.own)).isEmpty();
+        } finally {
+            if (bench != null) {
+                bench.destroyForcibly();
+            }
+            pg1.kill9();
+            pg2.kill9();
+        }
+    }
+
+    static void expectOk(PgServer.Exec r) {
+        assertThat(r.code()).as(r.out()).isZero();
+    }
+
+    static List<Long> ledgerRows(PgServer pg) throws Exception {
+        return pg.sql("select id from ledger order by id").stream().map(Long::parseLong).toList();
+    }
+
+    /** pg_amcheck of every table and index (heap and B-tree checks, the extension installed when missing). */
+    static void amcheck(PgServer pg) throws Exception {
+        expectOk(PgServer.Exec.run(pg.client("pg_amcheck", "--install-missing", "--heapallindexed", "-d",
+                "postgres"), 300));
+    }
+
     @Test
     void unsupportedOperationsFailClearlyAndTheTargetIsReadOnly() throws Exception {
         pair();
