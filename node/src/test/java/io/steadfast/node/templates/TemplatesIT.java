@@ -37,7 +37,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The application templates (templates/postgresql, templates/mariadb, templates/nginx) with the real Debian servers,
  * as root, on temporary directories and free loopback ports: init, start (bounded; the call's output pipe closes,
- * so no server keeps it), the server answers, a row written, stop (server gone), stop again (exit 0), start, a crash
+ * so no server keeps it), the server answers and the template's checker says up, a row written, stop (server gone,
+ * the checker says down), stop again (exit 0), start, a crash
  * (SIGKILL of the server's processes, by PID from its pid file, and a stale pid file naming a live unrelated
  * process, as after a failover), start again (crash recovery) with the row there, stop. Whatever a test started is
  * killed by PID and its directories removed in {@code finally}.
@@ -270,12 +271,16 @@ class TemplatesIT {
             Run start = start(app, "STOP", "PRIM", "start");
             long pid = serverPid(app);
             app.answers(this);
+            Run up = script(app, "check");
+            assertThat(up.exit()).as("the checker while it serves: " + up.output()).isZero();
             app.writeRow(this);
 
             Run stop = script(app, "stop", "PRIM", "STOP", "stop");
             assertThat(stop.exit()).as(stop.output()).isZero();
             assertThat(stop.millis()).isLessThan(STOP_BOUND.toMillis());
             assertGone(app, pid);
+            Run down = script(app, "check");
+            assertThat(down.exit()).as("the checker once stopped: " + down.output()).isNotZero();
             Run again = script(app, "stop", "STOP", "STOP", "stop");
             assertThat(again.exit()).as("stopping a stopped server: " + again.output()).isZero();
             Run againForce = script(app, "stop", "STOP", "STOP", "stop", "force");
