@@ -30,7 +30,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <li>A start script must start the application <em>in the background</em> and exit: the script's exit code is
  *     the result (0 = success). Output the application keeps writing to the inherited stdout still reaches the
  *     module log (bounded), but redirecting it to the application's own log is better.</li>
- * <li>A script running longer than {@code scripts.timeout} is killed with its descendants and fails.</li>
+ * <li>A script running longer than {@code scripts.timeout} is killed (SIGKILL) with its descendants and its whole
+ *     process group (what it started and left behind included, unless that started its own session) and fails; the
+ *     log line names the script, its command and the timeout.</li>
  * <li>A script that is not configured succeeds, marked skipped.</li>
  * </ul>
  * Scripts of one module never run concurrently (a later request waits for the earlier one).
@@ -140,16 +142,11 @@ public final class ScriptRunner {
         }
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         if (!exited) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            try {
-                p.waitFor(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            List<Long> killed = killTree(p, session);
             out.poll(line, true);
             log.append("script " + tag + ": timed out after " + ms + " ms (timeout " + timeout.toMillis()
-                    + " ms), killed with its descendants");
+                    + " ms): " + String.join(" ", argv) + " killed with "
+                    + (session ? "its process group and descendants" : "its descendants") + " (pids " + killed + ")");
             return new ScriptResult(req.module(), req.script(), -1, true, false, output.toString());
         }
         out.poll(line, true);
@@ -163,6 +160,48 @@ public final class ScriptRunner {
         }
         log.append("script " + tag + ": exit " + code + " in " + ms + " ms");
         return new ScriptResult(req.module(), req.script(), code, false, false, output.toString());
+    }
+
+    /**
+     * SIGKILLs a timed-out script, its descendants and — when it runs in its own session — every process of its
+     * process group: a child that a daemonizing starter left behind is no descendant any more (it was reparented)
+     * but stays in the group. Repeated until nothing is left (a fork racing the kill), bounded.
+     */
+    private List<Long> killTree(Process p, boolean session) {
+        java.util.Set<Long> killed = new java.util.TreeSet<>();
+        for (int round = 0; round < 20; round++) {
+            List<ProcessHandle> victims = new ArrayList<>();
+            p.toHandle().descendants().forEach(victims::add);
+            if (session) {
+                for (ProcessTable.Proc pr : processes.group(p.pid())) {
+                    ProcessHandle.of(pr.pid()).ifPresent(victims::add);
+                }
+            }
+            if (p.isAlive()) {
+                victims.add(p.toHandle());
+            }
+            victims.removeIf(h -> !h.isAlive());
+            if (victims.isEmpty()) {
+                break;
+            }
+            for (ProcessHandle h : victims) {
+                if (h.destroyForcibly()) {
+                    killed.add(h.pid());
+                }
+            }
+            try {
+                p.waitFor(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        try {
+            p.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return List.copyOf(killed);
     }
 
     /**

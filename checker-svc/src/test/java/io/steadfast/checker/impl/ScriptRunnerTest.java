@@ -102,6 +102,25 @@ class ScriptRunnerTest {
         assertThat(log.tail(20)).extracting(LogLine::line).anyMatch(l -> l.contains("timed out after"));
     }
 
+    /**
+     * A hung script whose child left its parent (a daemonizing starter: the subshell that started it exited, so it
+     * is no descendant of the script any more) is killed too — it stays in the script's process group — and the
+     * log line names the script, its command and the timeout.
+     */
+    @Test
+    void timeoutKillsTheScriptsWholeProcessGroupAndNamesTheScript() throws Exception {
+        Path pidFile = dir.resolve("orphan.pid");
+        Path s = script("hang", "(sleep 300 </dev/null >/dev/null 2>&1 & echo $! > " + pidFile + "); echo waiting; sleep 300");
+        ScriptResult r = run(startPrim(List.of(s.toString()), Duration.ofSeconds(1)), Script.START_PRIM, false);
+        long orphan = Long.parseLong(Files.readString(pidFile).strip());
+        started.add(orphan);
+        assertThat(r.timedOut()).isTrue();
+        assertThat(ProcessHandle.current().descendants().map(ProcessHandle::pid)).doesNotContain(orphan);
+        assertThat(waitDead(orphan)).as("the orphaned child is killed with the script's process group").isTrue();
+        assertThat(log.tail(20)).extracting(LogLine::line).anyMatch(l -> l.startsWith("script start_prim: timed out")
+                && l.contains(s.toString()) && l.contains("timeout 1000 ms"));
+    }
+
     @Test
     void notConfiguredIsSkipped() {
         ScriptResult r = run(ScriptsConfig.none(), Script.POSTSTOP, false);

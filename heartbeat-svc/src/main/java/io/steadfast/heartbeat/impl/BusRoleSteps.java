@@ -74,8 +74,9 @@ public final class BusRoleSteps implements RoleSteps {
     @Override
     public CompletionStage<Void> script(String module, Script script, State current, State next, String action,
                                         boolean force) {
-        Duration limit = config.module(module).map(ModuleConfig::scripts).map(s -> s.timeout())
-                .orElse(Duration.ofSeconds(60)).plus(SCRIPT_MARGIN);
+        Duration scriptTimeout = config.module(module).map(ModuleConfig::scripts).map(s -> s.timeout())
+                .orElse(Duration.ofSeconds(60));
+        Duration limit = scriptTimeout.plus(SCRIPT_MARGIN);
         return request("checker-svc", CheckerApi.script(node),
                 new ScriptRequest(module, script, current, next, action, force).toJson(), limit, j -> {
                     ScriptResult r = ScriptResult.fromJson(j);
@@ -83,7 +84,7 @@ public final class BusRoleSteps implements RoleSteps {
                         return null;
                     }
                     String out = CommandResult.firstLine(r.output().strip());
-                    return r.timedOut() ? "timed out" : "exit " + r.exitCode() + (out.isEmpty() ? "" : ": " + out);
+                    return r.timedOut() ? "timed out after scripts.timeout " + scriptTimeout.toMillis() + " ms, killed" : "exit " + r.exitCode() + (out.isEmpty() ? "" : ": " + out);
                 });
     }
 
