@@ -114,8 +114,8 @@ public final class Demo {
             step(3, "starting a node agent in each node (logs in " + dir + ")");
             cluster.startAll();
             step(4, "waiting for the cluster to form");
-            waitForCluster(cluster);
-            step(5, "waiting for modules");
+            String clusterName = waitForCluster(cluster);
+            step(5, "waiting for modules: mirror PRIM + SECOND Ready, farm UP/Ready on every node");
             waitForModules(cluster);
             step(6, "checking the VIPs from the client " + lab.client(1).namespace());
             probeEndpoints(cluster);
@@ -123,7 +123,7 @@ public final class Demo {
             // the console listens inside node1's namespace: relayed to 127.0.0.1 here (only a listening socket)
             Path relayLog = dir.resolve("forwarder.log");
             relay = cluster.relayConsole("node1", "127.0.0.1", LabCluster.CONSOLE_PORT, relayLog);
-            waitForRelay(relay, relayLog);
+            waitForRelay(relay, relayLog, clusterName);
             JsonArray pids = new JsonArray();
             cluster.agents().values().forEach(p -> pids.add(p.pid()));
             Files.writeString(dir.resolve("demo.json"), new JsonObject().put("prefix", PREFIX).put("agents", pids)
@@ -226,8 +226,11 @@ public final class Demo {
         }
     }
 
-    /** Asks node1's console for the cluster until every node's services answer; prints progress. */
-    private void waitForCluster(LabCluster cluster) throws InterruptedException, Failed {
+    /**
+     * Asks node1's console for the cluster until every node's services answer; prints progress. Returns the
+     * cluster's name.
+     */
+    private String waitForCluster(LabCluster cluster) throws InterruptedException, Failed {
         long deadline = System.nanoTime() + CLUSTER_TIMEOUT.toNanos();
         int lastUp = -1;
         while (System.nanoTime() < deadline) {
@@ -239,9 +242,9 @@ public final class Demo {
                 out.flush();
                 lastUp = up;
             }
-            if (up == NODES) {
-                view.ifPresent(this::printMembership);
-                return;
+            if (up == NODES && view.isPresent()) {
+                printMembership(view.get());
+                return view.get().getString("cluster");
             }
             Thread.sleep(POLL.toMillis());
         }
@@ -310,28 +313,42 @@ public final class Demo {
         }
     }
 
-    /** The relay must be listening and reach the console: a missing socat or a taken port shows here. */
-    private void waitForRelay(Process relay, Path log) throws InterruptedException, Failed {
+    /**
+     * The relay must be listening and reach this lab's console: a missing socat, or a port another program holds
+     * (which would answer in its place), shows here.
+     */
+    private void waitForRelay(Process relay, Path log, String clusterName) throws InterruptedException, Failed {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        URI health = URI.create("http://127.0.0.1:" + LabCluster.CONSOLE_PORT + "/health");
+        URI uri = URI.create("http://127.0.0.1:" + LabCluster.CONSOLE_PORT + "/api/v1/cluster");
         long deadline = System.nanoTime() + CONSOLE_TIMEOUT.toNanos();
         String why = "no answer";
         while (System.nanoTime() < deadline) {
             if (!relay.isAlive()) {
-                throw new Failed("the console forwarder (socat) exited with " + relay.exitValue(), List.of(log));
+                throw new Failed("the console forwarder (socat) exited with " + relay.exitValue()
+                        + " (is 127.0.0.1:" + LabCluster.CONSOLE_PORT + " taken?)", List.of(log));
             }
             try {
-                // any HTTP answer proves the path browser → relay → node1's console
-                http.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(5)).build(),
-                        HttpResponse.BodyHandlers.discarding());
-                return;
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200 && clusterName.equals(clusterNameIn(r.body()))) {
+                    return;
+                }
+                why = "HTTP " + r.statusCode() + " without this lab's cluster " + clusterName;
             } catch (IOException e) {
                 why = e.toString();
             }
             Thread.sleep(POLL.toMillis());
         }
-        throw new Failed("the console does not answer on " + health + " within " + CONSOLE_TIMEOUT.toSeconds()
+        throw new Failed("the console does not answer on " + uri + " within " + CONSOLE_TIMEOUT.toSeconds()
                 + " s: " + why, List.of(log));
+    }
+
+    private static String clusterNameIn(String body) {
+        try {
+            return new JsonObject(body).getString("cluster");
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private void printMembership(JsonObject cluster) {
