@@ -100,7 +100,15 @@ public final class Demo {
         }
         clearLogs();
         step(2, "creating the lab: a switch, " + NODES + " nodes on two lans, one client (namespaces " + PREFIX + "-*)");
-        Lab lab = Lab.create(LabSpec.builder().prefix(PREFIX).nodes(NODES).clients(1).secondLan(true).extraAddrs(50).build());
+        Lab lab;
+        try {
+            // Lab.create removes what it made when it fails part-way
+            lab = Lab.create(LabSpec.builder().prefix(PREFIX).nodes(NODES).clients(1).secondLan(true).extraAddrs(50)
+                    .build());
+        } catch (RuntimeException e) {
+            report(new Failed(String.valueOf(e.getMessage() == null ? e : e.getMessage()), List.of()), false);
+            return 1;
+        }
         Process relay = null;
         try {
             String password = newPassword();
