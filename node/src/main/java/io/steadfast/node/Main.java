@@ -14,6 +14,9 @@ import io.steadfast.node.cli.SvcCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.util.List;
+import java.util.stream.Collectors;
+
 /** The {@code steadfast} command line. */
 @Command(name = "steadfast", mixinStandardHelpOptions = true, version = "steadfast 0.1.0",
         description = "Software-only high availability for Linux services.",
@@ -35,19 +38,50 @@ public final class Main implements Runnable {
 
     /** Runs the CLI with the given output streams (tests). */
     public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        return commandLine(out, err).execute(args);
+    }
+
+    /** The whole command tree, writing to the given streams (tests enumerate its commands). */
+    public static CommandLine commandLine(java.io.PrintWriter out, java.io.PrintWriter err) {
         CommandLine cli = new CommandLine(new Main());
         // start, stop, restart, stopstart, forcestop, prim, second, swap: one class, one name per command
         for (io.steadfast.api.Command c : io.steadfast.api.Command.values()) {
             cli.addSubcommand(c.id(), new ModuleCommand(c));
         }
+        withHelpEverywhere(cli);
         cli.setOut(out);
         cli.setErr(err);
-        cli.setParameterExceptionHandler((ex, argv) -> {
-            ex.getCommandLine().getErr().println("steadfast: " + ex.getMessage()
-                    + " (see: " + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
-            return EXIT_USAGE;
-        });
-        return cli.execute(args);
+        cli.setParameterExceptionHandler(Main::usageError);
+        return cli;
+    }
+
+    /**
+     * {@code -h/--help} (and {@code -V/--version}) on every command, nested ones included, so that a command
+     * added later has them without remembering to: without it, {@code config-test --help} is a usage error
+     * ("Missing required parameter").
+     */
+    private static void withHelpEverywhere(CommandLine cli) {
+        cli.getCommandSpec().mixinStandardHelpOptions(true);
+        cli.getSubcommands().values().stream().distinct().forEach(Main::withHelpEverywhere);
+    }
+
+    /**
+     * One line saying what is wrong, exit {@link #EXIT_USAGE}. An unknown option is followed by the command's
+     * usage (the operator evidently does not know its options) and is reported first: picocli checks required
+     * options before it complains about unknown ones, and "missing --module" would hide the typo that caused it.
+     * Other mistakes (a missing or bad value) stay one line, as the interface promises, with the pointer to --help.
+     */
+    private static int usageError(CommandLine.ParameterException ex, String[] argv) {
+        CommandLine cmd = ex.getCommandLine();
+        List<String> unknown = cmd.getUnmatchedArguments().stream().filter(a -> a.startsWith("-")).toList();
+        String message = unknown.isEmpty() ? ex.getMessage()
+                : (unknown.size() == 1 ? "Unknown option: " : "Unknown options: ")
+                        + unknown.stream().map(a -> "'" + a + "'").collect(Collectors.joining(", "));
+        cmd.getErr().println("steadfast: " + message + " (see: " + cmd.getCommandSpec().qualifiedName() + " --help)");
+        if (!unknown.isEmpty()) {
+            cmd.usage(cmd.getErr());
+        }
+        return EXIT_USAGE;
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.steadfast.node.demo;
 
+import io.steadfast.lab.ExecResult;
 import io.steadfast.lab.Lab;
+import io.steadfast.lab.LabClient;
 import io.steadfast.lab.LabProcess;
 import io.steadfast.lab.LabSpec;
 import io.steadfast.console.PasswordHash;
@@ -11,6 +13,10 @@ import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -18,6 +24,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -28,33 +35,81 @@ public final class Demo {
     /** Fixed, so that {@code --down} finds the lab even when the state file is gone. */
     public static final String PREFIX = "sfdemo";
     static final int NODES = 3;
-    static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+    static final int STEPS = 7;
+    static final Duration CLUSTER_TIMEOUT = Duration.ofSeconds(90);
+    /** Starting the apps, the first resync and the farm's membership; generous for a loaded 2-core machine. */
+    static final Duration MODULES_TIMEOUT = Duration.ofSeconds(180);
+    static final Duration VIP_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration CONSOLE_TIMEOUT = Duration.ofSeconds(15);
     static final Duration POLL = Duration.ofMillis(500);
     static final String ADMIN = "admin";
 
     private final Path home;
     private final Path dir;
     private final PrintWriter out;
+    private final PrintWriter err;
+    private final Map<String, String> env;
+    private int step;
+    private String stepWhat = "";
 
-    public Demo(Path home, PrintWriter out) {
+    public Demo(Path home, PrintWriter out, PrintWriter err, Map<String, String> env) {
         this.home = home;
         this.dir = home.resolve(".lab").resolve("demo");
         this.out = out;
+        this.err = err;
+        this.env = env;
     }
 
     public boolean running() {
         return Lab.listNamespaces().contains(PREFIX + "-sw");
     }
 
+    /** A step of the demo could not be done: what is wrong (lines) and which logs tell more. */
+    static final class Failed extends Exception {
+        final List<String> lines;
+        final List<Path> logs;
+
+        Failed(List<String> lines, List<Path> logs) {
+            super(String.join("; ", lines), null, false, false);
+            this.lines = List.copyOf(lines);
+            this.logs = List.copyOf(logs);
+        }
+
+        Failed(String line, List<Path> logs) {
+            this(List.of(line), logs);
+        }
+    }
+
+    /**
+     * Creates the lab, starts the agents and returns 0 only once every module is Ready and every VIP answers from
+     * the client; otherwise says what failed and where the logs are, removes what it created and returns 1.
+     */
     public int up() throws IOException, InterruptedException {
+        step(1, "checking the tools a node needs");
+        List<String> tools = DemoTools.missing(env.get("PATH"), DemoTools.LIBRARY_DIRS);
+        if (!tools.isEmpty()) {
+            report(new Failed(List.of("missing: " + String.join(", ", tools),
+                    "./steadfast demo run as root installs them (the list is scripts/lib/packages-node)"), List.of()),
+                    false);
+            return 1;
+        }
         if (running()) {
             out.println("The demo is already running: ./steadfast demo --down removes it.");
             printAccess();
             return 0;
         }
         clearLogs();
-        step(1, "creating the lab: a switch, " + NODES + " nodes on two lans, one client (namespaces " + PREFIX + "-*)");
-        Lab lab = Lab.create(LabSpec.builder().prefix(PREFIX).nodes(NODES).clients(1).secondLan(true).extraAddrs(50).build());
+        step(2, "creating the lab: a switch, " + NODES + " nodes on two lans, one client (namespaces " + PREFIX + "-*)");
+        Lab lab;
+        try {
+            // Lab.create removes what it made when it fails part-way
+            lab = Lab.create(LabSpec.builder().prefix(PREFIX).nodes(NODES).clients(1).secondLan(true).extraAddrs(50)
+                    .build());
+        } catch (RuntimeException e) {
+            report(new Failed(String.valueOf(e.getMessage() == null ? e : e.getMessage()), List.of()), false);
+            return 1;
+        }
+        Process relay = null;
         try {
             String password = newPassword();
             Path users = dir.resolve("users");
@@ -64,25 +119,81 @@ public final class Demo {
             Files.setPosixFilePermissions(dir.resolve("admin.credentials"), PosixFilePermissions.fromString("rw-------"));
             LabCluster cluster = LabCluster.configure(lab, home, dir, DemoModules.yaml(home), Optional.of(users))
                     .privateDir(DemoModules.dataDir(home)).withWatchdog();
-            step(2, "starting a node agent in each node (logs in " + dir + ")");
+            step(3, "starting a node agent in each node (logs in " + dir + ")");
             cluster.startAll();
-            step(3, "waiting for the cluster to form");
-            waitForCluster(cluster);
-            step(4, "publishing node1's console on 127.0.0.1:" + LabCluster.CONSOLE_PORT);
+            step(4, "waiting for the cluster to form");
+            String clusterName = waitForCluster(cluster);
+            step(5, "waiting for modules: mirror PRIM + SECOND Ready, farm UP/Ready on every node");
+            waitForModules(cluster);
+            step(6, "checking the VIPs from the client " + lab.client(1).namespace());
+            probeEndpoints(cluster);
+            step(7, "publishing node1's console on 127.0.0.1:" + LabCluster.CONSOLE_PORT);
             // the console listens inside node1's namespace: relayed to 127.0.0.1 here (only a listening socket)
-            long forwarder = cluster.relayConsole("node1", "127.0.0.1", LabCluster.CONSOLE_PORT,
-                    dir.resolve("forwarder.log")).pid();
+            Path relayLog = dir.resolve("forwarder.log");
+            relay = cluster.relayConsole("node1", "127.0.0.1", LabCluster.CONSOLE_PORT, relayLog);
+            waitForRelay(relay, relayLog, clusterName);
             JsonArray pids = new JsonArray();
             cluster.agents().values().forEach(p -> pids.add(p.pid()));
             Files.writeString(dir.resolve("demo.json"), new JsonObject().put("prefix", PREFIX).put("agents", pids)
-                    .put("forwarder", forwarder).encodePrettily());
+                    .put("forwarder", relay.pid()).encodePrettily());
             lab.detach();
             printAccess();
             return 0;
-        } catch (IOException | RuntimeException | InterruptedException e) {
-            lab.close();
+        } catch (Failed f) {
+            report(f, true);
+        } catch (IOException | RuntimeException e) {
+            report(new Failed(String.valueOf(e.getMessage() == null ? e : e.getMessage()), logs(NODES)), true);
+        } catch (InterruptedException e) {
+            removeLab(lab, relay);
             throw e;
         }
+        removeLab(lab, relay);
+        return 1;
+    }
+
+    private void report(Failed f, boolean labCreated) {
+        err.println("steadfast demo: FAILED at [" + step + "/" + STEPS + "] " + stepWhat);
+        f.lines.forEach(l -> err.println("  " + l));
+        if (!f.logs.isEmpty()) {
+            err.println("  logs: " + String.join(" ", f.logs.stream().map(Path::toString).toList()));
+        }
+        if (labCreated) {
+            err.println("  removing the lab (the logs stay in " + dir + ")");
+        }
+        err.flush();
+    }
+
+    /** Undoes a failed start: the relay by its PID, the lab's processes and namespaces. */
+    private void removeLab(Lab lab, Process relay) throws InterruptedException {
+        if (relay != null) {
+            LabCluster.stopRelay(relay);
+        }
+        try {
+            lab.close();
+        } catch (RuntimeException e) {
+            err.println("steadfast demo: removing the lab failed: " + e.getMessage() + "; try ./steadfast demo --down");
+            err.flush();
+        }
+    }
+
+    private List<Path> logs(int nodes) {
+        List<Path> logs = new ArrayList<>();
+        for (int i = 1; i <= nodes; i++) {
+            logs.add(dir.resolve("node" + i + ".log"));
+        }
+        return logs;
+    }
+
+    /** The logs of the nodes a list of problems names (all nodes when it names none). */
+    private List<Path> logsOf(List<String> problems) {
+        List<Path> logs = new ArrayList<>();
+        for (int i = 1; i <= NODES; i++) {
+            java.util.regex.Pattern node = java.util.regex.Pattern.compile("\\bnode" + i + "\\b");
+            if (problems.stream().anyMatch(p -> node.matcher(p).find())) {
+                logs.add(dir.resolve("node" + i + ".log"));
+            }
+        }
+        return logs.isEmpty() ? logs(NODES) : logs;
     }
 
     /** Each demo starts afresh: logs, persisted states and replicated data of an earlier one would mislead. */
@@ -110,20 +221,28 @@ public final class Demo {
     }
 
     private void step(int n, String what) {
-        out.println("[" + n + "/4] " + what);
+        step = n;
+        stepWhat = what;
+        out.println("[" + n + "/" + STEPS + "] " + what);
         out.flush();
     }
 
-    /** Asks node1's console for the cluster until every node's services answer; prints progress. */
-    private void waitForCluster(LabCluster cluster) throws InterruptedException {
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    private void failIfAgentDied(LabCluster cluster) throws Failed {
+        Optional<LabProcess> dead = cluster.deadAgent();
+        if (dead.isPresent()) {
+            throw new Failed("a node agent exited (" + dead.get().exitCode() + ")", List.of(dead.get().logFile()));
+        }
+    }
+
+    /**
+     * Asks node1's console for the cluster until every node's services answer; prints progress. Returns the
+     * cluster's name.
+     */
+    private String waitForCluster(LabCluster cluster) throws InterruptedException, Failed {
+        long deadline = System.nanoTime() + CLUSTER_TIMEOUT.toNanos();
         int lastUp = -1;
         while (System.nanoTime() < deadline) {
-            Optional<LabProcess> dead = cluster.deadAgent();
-            if (dead.isPresent()) {
-                throw new IllegalStateException("a node agent exited (" + dead.get().exitCode() + "); see "
-                        + dead.get().logFile());
-            }
+            failIfAgentDied(cluster);
             Optional<JsonObject> view = cluster.cluster("node1");
             int up = view.map(LabCluster::nodesFullyUp).orElse(0);
             if (up != lastUp) {
@@ -131,14 +250,113 @@ public final class Demo {
                 out.flush();
                 lastUp = up;
             }
-            if (up == NODES) {
-                view.ifPresent(this::printMembership);
-                return;
+            if (up == NODES && view.isPresent()) {
+                printMembership(view.get());
+                return view.get().getString("cluster");
             }
             Thread.sleep(POLL.toMillis());
         }
-        throw new IllegalStateException("the cluster did not form within " + READY_TIMEOUT.toSeconds()
-                + " s; see the logs in " + dir);
+        throw new Failed("the cluster did not form within " + CLUSTER_TIMEOUT.toSeconds() + " s (" + lastUp + "/"
+                + NODES + " nodes with every service up)", logs(NODES));
+    }
+
+    /**
+     * Waits until {@link DemoReadiness} finds nothing missing in node1's view; prints the modules' states when
+     * they change.
+     */
+    private void waitForModules(LabCluster cluster) throws InterruptedException, Failed {
+        long deadline = System.nanoTime() + MODULES_TIMEOUT.toNanos();
+        String last = "";
+        List<String> missing = List.of("node1's console did not answer");
+        while (System.nanoTime() < deadline) {
+            failIfAgentDied(cluster);
+            Optional<JsonObject> view = cluster.cluster("node1");
+            DemoReadiness r = view.map(DemoReadiness::of).orElse(null);
+            String progress = r == null ? "node1's console does not answer" : r.progress();
+            if (!progress.equals(last)) {
+                out.println("[5/" + STEPS + "] waiting for modules: " + progress);
+                out.flush();
+                last = progress;
+            }
+            if (r != null && r.ready()) {
+                return;
+            }
+            missing = r == null ? List.of("node1's console did not answer") : r.missing();
+            Thread.sleep(POLL.toMillis());
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add("the modules were not all Ready within " + MODULES_TIMEOUT.toSeconds() + " s:");
+        missing.forEach(m -> lines.add("  " + m));
+        throw new Failed(lines, logsOf(missing));
+    }
+
+    /** Every module's service must answer through its VIP from the client, as a user would reach it. */
+    private void probeEndpoints(LabCluster cluster) throws InterruptedException, Failed {
+        LabClient client = cluster.lab().client(1);
+        for (DemoModules.Endpoint e : DemoModules.ENDPOINTS) {
+            long deadline = System.nanoTime() + VIP_TIMEOUT.toNanos();
+            String why = "no answer";
+            while (true) {
+                ExecResult r;
+                try {
+                    r = e.http() ? client.exec(Duration.ofSeconds(10), "curl", "-sS", "-f", "--max-time", "3", e.url())
+                            : client.exec(Duration.ofSeconds(10), "socat", "-u", "OPEN:/dev/null",
+                                    "TCP:" + e.addr() + ":" + e.port() + ",connect-timeout=3");
+                } catch (io.steadfast.lab.LabException ex) {
+                    r = new ExecResult(-1, "", String.valueOf(ex.getMessage()));
+                }
+                if (r.ok()) {
+                    out.printf("      %-4s %s answers%s%n", e.module(), e.url(),
+                            r.stdout().isBlank() ? "" : ": " + r.stdout().strip().lines().findFirst().orElse(""));
+                    out.flush();
+                    break;
+                }
+                why = r.stderr().isBlank() ? "exit " + r.exitCode() : r.stderr().strip();
+                if (System.nanoTime() >= deadline) {
+                    throw new Failed(e.module() + ": " + e.url() + " does not answer from " + client.namespace()
+                            + " within " + VIP_TIMEOUT.toSeconds() + " s: " + why, logs(NODES));
+                }
+                Thread.sleep(POLL.toMillis());
+            }
+        }
+    }
+
+    /**
+     * The relay must be listening and reach this lab's console: a missing socat, or a port another program holds
+     * (which would answer in its place), shows here.
+     */
+    private void waitForRelay(Process relay, Path log, String clusterName) throws InterruptedException, Failed {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        URI uri = URI.create("http://127.0.0.1:" + LabCluster.CONSOLE_PORT + "/api/v1/cluster");
+        long deadline = System.nanoTime() + CONSOLE_TIMEOUT.toNanos();
+        String why = "no answer";
+        while (System.nanoTime() < deadline) {
+            if (!relay.isAlive()) {
+                throw new Failed("the console forwarder (socat) exited with " + relay.exitValue()
+                        + " (is 127.0.0.1:" + LabCluster.CONSOLE_PORT + " taken?)", List.of(log));
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200 && clusterName.equals(clusterNameIn(r.body()))) {
+                    return;
+                }
+                why = "HTTP " + r.statusCode() + " without this lab's cluster " + clusterName;
+            } catch (IOException e) {
+                why = e.toString();
+            }
+            Thread.sleep(POLL.toMillis());
+        }
+        throw new Failed("the console does not answer on " + uri + " within " + CONSOLE_TIMEOUT.toSeconds()
+                + " s: " + why, List.of(log));
+    }
+
+    private static String clusterNameIn(String body) {
+        try {
+            return new JsonObject(body).getString("cluster");
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private void printMembership(JsonObject cluster) {
@@ -154,10 +372,13 @@ public final class Demo {
         out.println();
         out.println("Console:   http://127.0.0.1:" + LabCluster.CONSOLE_PORT + "/  (API: /api/v1/cluster, /health)");
         out.println("Sign in:   " + credentials() + "   (also for the CLI: export STEADFAST_TOKEN=" + credentials() + ")");
-        out.println("State:     ./steadfast state          Mirror VIP: " + DemoModules.MIRROR_VIP + ":8080   Farm VIP: "
-                + DemoModules.FARM_VIP + ":8081");
-        out.println("Try:       ip netns exec " + PREFIX + "-c1 curl http://" + DemoModules.MIRROR_VIP + ":8080/ ;"
-                + " STEADFAST_TOKEN=" + credentials() + " ./steadfast swap -m db");
+        out.println("State:     ./steadfast state");
+        out.println("Modules:   " + String.join("   ", DemoModules.ENDPOINTS.stream()
+                .map(e -> e.module() + " " + e.url()).toList()) + "   (VIPs, from the client " + PREFIX + "-c1)");
+        DemoModules.Endpoint first = DemoModules.ENDPOINTS.getFirst();
+        out.println("Try:       ip netns exec " + PREFIX + "-c1 " + (first.http() ? "curl " + first.url()
+                : "socat - TCP:" + first.addr() + ":" + first.port()) + " ;"
+                + " STEADFAST_TOKEN=" + credentials() + " ./steadfast swap -m " + first.module());
         out.println("Inside:    ip netns exec " + PREFIX + "-n1 bash   (nodes " + PREFIX + "-n1..n" + NODES
                 + ", client " + PREFIX + "-c1)");
         out.println("Config:    " + dir.resolve("steadfast.yml"));

@@ -1,6 +1,7 @@
 package io.steadfast.node.demo;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The modules the demo runs: a mirror {@code db} (node1 + node2, VIP 198.18.0.60, the sample app on 8080 keeping
@@ -10,6 +11,20 @@ import java.nio.file.Path;
 final class DemoModules {
     static final String MIRROR_VIP = "198.18.0.60";
     static final String FARM_VIP = "198.18.0.50";
+
+    /**
+     * A module's service as the lab's client reaches it through the VIP: what the demo probes before it says it
+     * works. {@code http}: an HTTP GET that must answer 2xx; else a TCP connect (e.g. a database).
+     */
+    record Endpoint(String module, String addr, int port, boolean http) {
+        String url() {
+            return (http ? "http://" : "tcp://") + addr + ":" + port + (http ? "/" : "");
+        }
+    }
+
+    /** One per module of {@link #yaml}; change both together. */
+    static final List<Endpoint> ENDPOINTS = List.of(new Endpoint("db", MIRROR_VIP, 8080, true),
+            new Endpoint("web", FARM_VIP, 8081, true));
 
     private DemoModules() {
     }
