@@ -51,7 +51,7 @@ public final class SecretFiles {
         String ownerName = Files.getOwner(file).getName();
         String problem = problem(mode, owner, processUid());
         if (problem != null) {
-            throw new UnsafeFileException(message(file, key, mode, owner, ownerName, problem));
+            throw new UnsafeFileException(message(file, key, mode, ownerName, problem));
         }
     }
 
@@ -67,7 +67,7 @@ public final class SecretFiles {
             return "it is readable by others";
         }
         if (owner != process && owner != ROOT) {
-            return "it is owned by another user than the one running Steadfast (uid " + process + ") or root";
+            return "it belongs to neither the user running Steadfast (uid " + process + ") nor root";
         }
         if ((mode & 0040) != 0 && owner != ROOT) {
             return "it is readable by its group (only a root-owned file may be shared with a group, mode 0640)";
@@ -75,13 +75,13 @@ public final class SecretFiles {
         return null;
     }
 
-    private static String message(Path file, String key, int mode, int owner, String ownerName, String problem) {
+    private static String message(Path file, String key, int mode, String ownerName, String problem) {
         String fix = "chmod 600 " + file;
-        if (problem.startsWith("it is owned")) {
+        if (problem.startsWith("it belongs")) {
             fix = "chown " + System.getProperty("user.name", "root") + " " + file + " && chmod 600 " + file;
         }
         return key + " " + file + " (mode " + String.format("%04o", mode & 07777) + ", owner " + ownerName
-                + (ownerName.equals(String.valueOf(owner)) ? "" : " uid " + owner) + ") is refused: " + problem
+                + ") is refused: " + problem
                 + ". It holds a credential: fix it with `" + fix + "`";
     }
 

@@ -56,9 +56,9 @@ class SecretFilesTest {
 
     @Test
     void aFileOfAnotherUserIsRefused() {
-        assertThat(SecretFiles.problem(0600, OTHER, ME)).contains("owned by another user");
-        assertThat(SecretFiles.problem(0400, OTHER, ROOT)).contains("owned by another user");
-        assertThat(SecretFiles.problem(0600, ME, ROOT)).contains("owned by another user");
+        assertThat(SecretFiles.problem(0600, OTHER, ME)).contains("belongs to neither the user running Steadfast");
+        assertThat(SecretFiles.problem(0400, OTHER, ROOT)).contains("belongs to neither the user running Steadfast");
+        assertThat(SecretFiles.problem(0600, ME, ROOT)).contains("belongs to neither the user running Steadfast");
     }
 
     // ---- real files
@@ -98,7 +98,7 @@ class SecretFilesTest {
         assertThatThrownBy(() -> SecretFiles.readClusterSecret(f))
                 .isInstanceOf(SecretFiles.UnsafeFileException.class)
                 .hasMessageContaining("owner 54321")
-                .hasMessageContaining("owned by another user")
+                .hasMessageContaining("it belongs to neither the user running Steadfast (uid 0) nor root")
                 .hasMessageContaining("`chown ");
     }
 
