@@ -16,6 +16,7 @@ ip -n "$ns" link set d1 up
 ip -n "$ns" addr add 198.18.0.11/16 dev d0
 ip -n "$ns" link set d0 up
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/secret"
+chmod 600 "$work/secret"
 cat > "$work/steadfast.yml" <<YML
 cluster:
   name: bench$$

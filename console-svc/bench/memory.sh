@@ -14,6 +14,7 @@ cleanup() {
 trap cleanup EXIT
 port=$((19400 + RANDOM % 500))
 head -c 32 /dev/urandom | base64 > "$tmp/secret"
+chmod 600 "$tmp/secret"
 cat > "$tmp/steadfast.yml" <<YML
 cluster:
   name: mem-$RANDOM

@@ -3,6 +3,7 @@ package io.steadfast.cluster;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
+import io.steadfast.config.SecretFiles;
 import io.steadfast.config.TlsConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -17,9 +18,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * Starts a clustered Vert.x: Hazelcast with TCP-IP join from the config's node list (multicast off), bound to the
@@ -96,19 +94,19 @@ public final class ClusterBootstrap {
 
     /** Mutual TLS with the cluster CA. Vert.x trusts everything unless told otherwise: trustAll must be false. */
     private static void mutualTls(EventBusOptions bus, TlsConfig tls) {
-        String password = readPassword(tls.passwordFile());
+        String password;
+        try {
+            // the keystore holds this node's private key: private like the password that opens it
+            SecretFiles.checkPrivate(tls.keystore(), "cluster.bus.tls.keystore");
+            password = SecretFiles.readPassword(tls.passwordFile(), "cluster.bus.tls.password_file");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e instanceof SecretFiles.UnsafeFileException ? e.getMessage()
+                    : "event-bus TLS: cannot read " + tls.keystore() + " or " + tls.passwordFile() + ": " + e, e);
+        }
         PfxOptions key = new PfxOptions().setPath(tls.keystore().toString()).setPassword(password);
         PfxOptions trust = new PfxOptions().setPath(tls.truststore().orElse(tls.keystore()).toString())
                 .setPassword(password);
         bus.setSsl(true).setKeyCertOptions(key).setTrustOptions(trust).setClientAuth(ClientAuth.REQUIRED)
                 .setTrustAll(false);
-    }
-
-    private static String readPassword(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8).strip();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read TLS password file " + file, e);
-        }
     }
 }

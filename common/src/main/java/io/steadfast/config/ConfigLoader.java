@@ -1,5 +1,6 @@
 package io.steadfast.config;
 
+import io.steadfast.config.impl.Host;
 import io.steadfast.config.impl.Problems;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -51,6 +52,11 @@ public final class ConfigLoader {
 
     /** Validates YAML text; {@code source} names it in problems and becomes {@link SteadfastConfig#source()}. */
     public static ConfigResult parse(Path source, String yamlText) {
+        return parse(source, yamlText, Host.real());
+    }
+
+    /** As above, with what the host says about paths (phase 3) coming from {@code host}. */
+    public static ConfigResult parse(Path source, String yamlText, Host host) {
         Node root;
         try {
             LoaderOptions options = new LoaderOptions();
@@ -67,7 +73,7 @@ public final class ConfigLoader {
             return single(source, null, "YAML error: " + e.getMessage());
         }
         try {
-            return new ConfigValidator().validate(source, root);
+            return new ConfigValidator().validate(source, root, host);
         } catch (RuntimeException e) {
             // A validator bug must still surface as a problem, not as a stack trace from config-test.
             return single(source, null, "internal error while validating (please report it): " + e);

@@ -39,7 +39,7 @@ class EventBusTlsIT {
 
     @Test
     void onlyMembersWithTheClusterCaExchangeMessages() throws Exception {
-        Path password = Files.writeString(dir.resolve("tls.pass"), PASSWORD + "\n");
+        Path password = io.steadfast.testing.TestFiles.writePrivate(dir.resolve("tls.pass"), PASSWORD + "\n");
         Path ca = ca("ca");
         Path rogueCa = ca("rogue");
         TlsConfig a = nodeTls("a", ca, password);
@@ -96,6 +96,8 @@ class EventBusTlsIT {
                 "-storepass", PASSWORD);
         keytool("-importcert", "-noprompt", "-alias", "ca", "-file", caPem.toString(), "-keystore", trust.toString(),
                 "-storepass", PASSWORD);
+        // the node's private key: mode 0600, as the agent requires (keytool leaves the umask's 0644)
+        Files.setPosixFilePermissions(store, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         return new TlsConfig(store, Optional.of(trust), password);
     }
 

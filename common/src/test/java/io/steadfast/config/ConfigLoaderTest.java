@@ -409,6 +409,84 @@ class ConfigLoaderTest {
                 at(15, 42, "modules[0] (db): checkers[1] (c): target: \"db\" is not another module of this cluster ()"));
     }
 
+    /** BASE with a replication section listing {@code dirs}, one per line from line 14 (column 11). */
+    private static String replicating(String... dirs) {
+        StringBuilder y = new StringBuilder(BASE).append("    replication:\n      port: 5600\n      dirs:\n");
+        for (String d : dirs) {
+            y.append("        - ").append(d).append('\n');
+        }
+        return y.toString();
+    }
+
+    private String dirProblem(int index, String message) {
+        return at(14 + index, 11, "modules[0] (db): replication.dirs[" + index + "]: " + message);
+    }
+
+    @Test
+    void replicatedDirsAreNeitherRootNorSystemDirsNorPseudoFilesystems() throws IOException {
+        String system = " is a system directory: replicating it would hide it behind the replication's mount and"
+                + " overwrite the secondary's; replicate the application's own directory (e.g. /srv/app,"
+                + " /var/lib/postgresql)";
+        assertThat(problems(replicating("/", "/etc", "/usr/lib", "/var/", "/proc/sys/x", "/sys/fs/y", "/dev/shm/z")))
+                .containsExactly(
+                        dirProblem(0, "\"/\" cannot be replicated"),
+                        dirProblem(1, "\"/etc\"" + system),
+                        dirProblem(2, "\"/usr/lib\"" + system),
+                        dirProblem(3, "\"/var\"" + system),
+                        dirProblem(4, "\"/proc/sys/x\" is on a kernel pseudo filesystem (/proc): it holds no data to"
+                                + " replicate"),
+                        dirProblem(5, "\"/sys/fs/y\" is on a kernel pseudo filesystem (/sys): it holds no data to"
+                                + " replicate"),
+                        dirProblem(6, "\"/dev/shm/z\" is on a kernel pseudo filesystem (/dev): it holds no data to"
+                                + " replicate"));
+        // an application's directory below a system directory is fine
+        assertThat(problems(replicating("/var/lib/postgresql", "/etc/myapp", "/srv/db"))).isEmpty();
+    }
+
+    @Test
+    void replicatedDirsStayClearOfTheStateDirAndTheCredentials() throws IOException {
+        String yaml = replicating("/srv/state/db", "/srv", "/srv/keys", "/srv/app", "/srv/tls", "/srv/ok")
+                .replace("  name: t\n", "  name: t\n  state_dir: /srv/state\n  secret_file: /srv/keys/secret\n"
+                        + "  bus: { tls: { keystore: /srv/tls/node.p12, password_file: /etc/sf/tls.pass } }\n"
+                        + "  console: { users_file: /srv/app/users }\n");
+        String state = "cluster.state_dir /srv/state (the agent's state and the replication's backing copies)";
+        String credential = ": a credential must stay outside replicated directories (the application and the"
+                + " replication channel would reach it)";
+        assertThat(problems(yaml)).containsExactly(
+                at(18, 11, "modules[0] (db): replication.dirs[0]: \"/srv/state/db\" is inside " + state
+                        + ": choose a directory outside it"),
+                at(19, 11, "modules[0] (db): replication.dirs[1]: \"/srv\" contains " + state
+                        + ": choose a directory that does not, or move state_dir"),
+                at(20, 11, "modules[0] (db): replication.dirs[2]: \"/srv/keys\" contains cluster.secret_file"
+                        + " /srv/keys/secret" + credential),
+                at(21, 11, "modules[0] (db): replication.dirs[3]: \"/srv/app\" contains cluster.console.users_file"
+                        + " /srv/app/users" + credential),
+                at(22, 11, "modules[0] (db): replication.dirs[4]: \"/srv/tls\" contains cluster.bus.tls.keystore"
+                        + " /srv/tls/node.p12" + credential));
+        assertThat(problems(replicating("/var/lib/steadfast"))).containsExactly(dirProblem(0,
+                "\"/var/lib/steadfast\" is cluster.state_dir /var/lib/steadfast (the agent's state and the"
+                        + " replication's backing copies): choose a directory outside it"));
+        assertThat(problems(replicating("/etc/steadfast"))).containsExactly(dirProblem(0,
+                "\"/etc/steadfast\" contains cluster.secret_file /etc/steadfast/secret" + credential));
+    }
+
+    @Test
+    void replicatedDirsMustNotOverlap() throws IOException {
+        assertThat(problems(replicating("/srv/db", "/srv/db/sub", "/srv", "/srv/db"))).containsExactly(
+                dirProblem(1, "\"/srv/db/sub\" and \"/srv/db\" are nested (replicated dirs must not contain one"
+                        + " another)"),
+                dirProblem(2, "\"/srv\" and \"/srv/db\" are nested (replicated dirs must not contain one another)"),
+                dirProblem(3, "\"/srv/db\" is already replicated (listed twice)"));
+    }
+
+    @Test
+    void anExistingReplicatedDirMustBeADirectory() throws IOException {
+        Path notDir = Files.writeString(dir.resolve("data"), "x");
+        Path realDir = Files.createDirectories(dir.resolve("real"));
+        assertThat(problems(replicating(notDir.toString(), realDir.toString(), dir.resolve("later").toString())))
+                .containsExactly(dirProblem(0, "\"" + notDir + "\" exists and is not a directory"));
+    }
+
     @Test
     void loadOrThrowListsEveryProblem() throws IOException {
         problems(BASE.replace("type: mirror", "type: farmx").replace("addr: 10.0.0.2", "addr: x"));

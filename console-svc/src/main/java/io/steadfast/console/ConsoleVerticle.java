@@ -38,6 +38,7 @@ import io.steadfast.bus.Fields;
 import io.steadfast.config.ConsoleConfig;
 import io.steadfast.config.ModuleConfig;
 import io.steadfast.config.NodeConfig;
+import io.steadfast.config.SecretFiles;
 import io.steadfast.console.impl.AggregateView;
 import io.steadfast.console.impl.Authenticator;
 import io.steadfast.console.impl.ClusterView;
@@ -134,6 +135,13 @@ public class ConsoleVerticle extends ServiceVerticle {
         metrics = new ConsoleMetrics(prometheus, ctx.config(), view);
         ConsoleConfig console = ctx.config().cluster().console();
         auth = new Authenticator(console.usersFile(), System::currentTimeMillis);
+        console.usersFile().filter(Files::exists).ifPresent(f -> {
+            try {
+                SecretFiles.checkPrivate(f, "cluster.console.users_file");
+            } catch (IOException e) {
+                LOG.error("{} (until then every mutating request is refused)", e.getMessage());
+            }
+        });
 
         subscribe(NodeApi.PRESENCE, Presence::fromJson, this::presence);
         subscribe(HeartbeatApi.MODULE_STATE, ModuleState::fromJson, this::state);
@@ -667,9 +675,13 @@ public class ConsoleVerticle extends ServiceVerticle {
         console.tls().ifPresent(tls -> {
             String password;
             try {
-                password = Files.readString(tls.passwordFile()).strip();
+                SecretFiles.checkPrivate(tls.keystore(), "cluster.console.tls.keystore");
+                password = SecretFiles.readPassword(tls.passwordFile(), "cluster.console.tls.password_file");
+            } catch (SecretFiles.UnsafeFileException e) {
+                throw new IllegalStateException(e.getMessage(), e);
             } catch (IOException e) {
-                throw new IllegalStateException("console TLS: cannot read " + tls.passwordFile() + ": " + e.getMessage(), e);
+                throw new IllegalStateException("console TLS: cannot read " + tls.keystore() + " or "
+                        + tls.passwordFile() + ": " + e.getMessage(), e);
             }
             options.setSsl(true).setKeyCertOptions(new PfxOptions().setPath(tls.keystore().toString())
                     .setPassword(password));

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** No users file: every POST is refused with how to add a user. TLS: the console speaks HTTPS when configured. */
 class ConsoleNoUsersAndTlsTest {
@@ -33,13 +34,20 @@ class ConsoleNoUsersAndTlsTest {
         try {
             Path keystore = dir.resolve("console.p12");
             Path pass = dir.resolve("tls.pass");
-            Files.writeString(pass, "changeit-123\n");
+            io.steadfast.testing.TestFiles.writePrivate(pass, "changeit-123\n");
             String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
             Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "console", "-keyalg", "EC",
                     "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore",
                     keystore.toString(), "-storepass", "changeit-123").redirectErrorStream(true).start();
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isZero();
+            Files.setPosixFilePermissions(keystore, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            // a keystore others can read (keytool leaves the umask's 0644) is refused, naming the file and the fix
+            assertThatThrownBy(() -> StandInCluster.start(true, false,
+                    Optional.of(new TlsConfig(keystore, Optional.empty(), pass))))
+                    .hasStackTraceContaining("cluster.console.tls.keystore " + keystore + " (mode 0644")
+                    .hasStackTraceContaining("chmod 600 " + keystore);
+            Files.setPosixFilePermissions(keystore, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             try (StandInCluster cluster = StandInCluster.start(true, false,
                     Optional.of(new TlsConfig(keystore, Optional.empty(), pass)))) {
                 assertThat(cluster.url()).startsWith("https://");

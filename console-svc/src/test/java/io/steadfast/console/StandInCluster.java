@@ -141,7 +141,12 @@ public final class StandInCluster implements AutoCloseable {
         vertx.setPeriodic(100, id -> UP_NODES.stream().filter(n -> c.members.contains("c-" + n)).forEach(n ->
                 vertx.eventBus().publish(NodeApi.PRESENCE, new Presence(n, "c-" + n, List.of(ServiceName.values()),
                         1, now).toJson())));
-        vertx.deployVerticle(console).await(20, TimeUnit.SECONDS);
+        try {
+            vertx.deployVerticle(console).await(20, TimeUnit.SECONDS);
+        } catch (Exception | Error e) {
+            vertx.close().await(20, TimeUnit.SECONDS); // a console that refused to start leaves nothing running
+            throw e;
+        }
         // Wait until the console sees both nodes and their states.
         c.await(() -> console.view() != null && console.view().isUp("node1") && console.view().isUp("node2")
                 && console.view().state("db", "node2").isPresent(), "console saw the stand-ins");

@@ -67,6 +67,22 @@ class UsersAndPasswordsTest {
     }
 
     @Test
+    void aUsersFileOthersCanReadRefusesEveryMutatingRequestUntilFixed() throws Exception {
+        Path f = dir.resolve("users");
+        UsersFile.add(f, "cy", Role.CONTROL, "pw".toCharArray(), false, 1000);
+        Authenticator auth = new Authenticator(Optional.of(f), () -> 1000);
+        assertThat(auth.authenticate("Bearer cy:pw")).isEqualTo(new Authenticator.Ok("cy", Role.CONTROL));
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertThat(auth.authenticate("Bearer cy:pw")).isInstanceOfSatisfying(Authenticator.Refused.class, r -> {
+            assertThat(r.status()).isEqualTo(403);
+            assertThat(r.message()).contains("cluster.console.users_file " + f + " (mode 0644")
+                    .contains("chmod 600 " + f);
+        });
+        Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(auth.authenticate("Bearer cy:pw")).isEqualTo(new Authenticator.Ok("cy", Role.CONTROL));
+    }
+
+    @Test
     void authenticatorChecksBasicAndBearerAndReloadsTheFile() throws Exception {
         Path f = dir.resolve("users");
         AtomicLong now = new AtomicLong(1000);

@@ -16,6 +16,7 @@ import io.steadfast.config.ConfigLoader;
 import io.steadfast.config.SteadfastConfig;
 import io.steadfast.service.Membership;
 import io.steadfast.service.ServiceContext;
+import io.steadfast.testing.TestFiles;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
@@ -52,7 +53,7 @@ class FarmDesiredWhileBusyTest {
 
     @Test
     void aFarmNodeIsMemberInItsDesiredStateBeforeItsVipIsAsked() throws Exception {
-        Files.writeString(dir.resolve("secret"), "test-secret\n");
+        TestFiles.writeSecret(dir.resolve("secret"));
         int port = 20000 + ThreadLocalRandom.current().nextInt(20000);
         String yaml = """
                 cluster:

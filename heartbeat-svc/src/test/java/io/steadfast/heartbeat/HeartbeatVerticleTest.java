@@ -21,6 +21,7 @@ import io.steadfast.config.ConfigLoader;
 import io.steadfast.config.SteadfastConfig;
 import io.steadfast.service.Membership;
 import io.steadfast.service.ServiceContext;
+import io.steadfast.testing.TestFiles;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
@@ -62,7 +63,7 @@ class HeartbeatVerticleTest {
     @BeforeEach
     void setUp() throws Exception {
         hbPort = 20000 + ThreadLocalRandom.current().nextInt(20000);
-        Files.writeString(dir.resolve("secret"), "test-secret\n");
+        TestFiles.writeSecret(dir.resolve("secret"));
         String yaml = """
                 cluster:
                   name: hbtest
@@ -216,7 +217,19 @@ class HeartbeatVerticleTest {
         Files.delete(dir.resolve("secret"));
         assertThatThrownBy(() -> deploy("node1")).hasMessageContaining("secret_file")
                 .hasMessageContaining("does not exist");
-        Files.writeString(dir.resolve("secret"), "\n");
-        assertThatThrownBy(() -> deploy("node1")).hasMessageContaining("is empty");
+        TestFiles.writePrivate(dir.resolve("secret"), "\n");
+        assertThatThrownBy(() -> deploy("node1")).hasMessageContaining("holds nothing");
+    }
+
+    @Test
+    void aShortOrUnprotectedSecretStopsTheService() throws Exception {
+        TestFiles.writePrivate(dir.resolve("secret"), "k\n");
+        assertThatThrownBy(() -> deploy("node1")).hasMessageContaining("holds 1 bytes")
+                .hasMessageContaining("at least 16 bytes");
+        TestFiles.writeSecret(dir.resolve("secret"));
+        Files.setPosixFilePermissions(dir.resolve("secret"), java.nio.file.attribute.PosixFilePermissions
+                .fromString("rw-r--r--"));
+        assertThatThrownBy(() -> deploy("node1")).hasMessageContaining("cluster.secret_file " + dir.resolve("secret"))
+                .hasMessageContaining("mode 0644").hasMessageContaining("chmod 600 " + dir.resolve("secret"));
     }
 }

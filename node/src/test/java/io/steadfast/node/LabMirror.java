@@ -274,7 +274,7 @@ public record LabMirror(LabCluster cluster, String module, String vip, int port)
     /** A users file with one admin, so that the console accepts commands (no default password exists). */
     public static void addOperator(LabCluster cluster) throws Exception {
         Path users = cluster.dir().resolve("users");
-        Files.writeString(users, OPERATOR.substring(0, OPERATOR.indexOf(':')) + ":admin:"
+        io.steadfast.testing.TestFiles.writePrivate(users, OPERATOR.substring(0, OPERATOR.indexOf(':')) + ":admin:"
                 + PasswordHash.hash(OPERATOR.substring(OPERATOR.indexOf(':') + 1).toCharArray(), 1000) + "\n");
         String yaml = Files.readString(cluster.config());
         String patched = yaml.replaceFirst("bind: 0\\.0\\.0\\.0 }", "bind: 0.0.0.0, users_file: " + users + " }");

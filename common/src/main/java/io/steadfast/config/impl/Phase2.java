@@ -61,7 +61,7 @@ public final class Phase2 {
             module(i, m, config);
         }
         ports(config);
-        replicatedDirs(modules);
+        replicatedDirs(config);
         vips(modules);
     }
 
@@ -411,10 +411,29 @@ public final class Phase2 {
         }
     }
 
-    /** Replicated directories are mount points of their own FUSE filesystem: they cannot repeat or nest. */
-    private void replicatedDirs(List<ModuleConfig> modules) {
+    /**
+     * Directories the system needs as they are: replicating one would hide it behind a FUSE mount on the primary and
+     * overwrite it with the primary's copy on the secondary. Exact paths only: /var/lib/postgresql is fine.
+     */
+    static final Set<Path> SYSTEM_DIRS = Set.of("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64",
+            "/libx32", "/proc", "/root", "/run", "/sbin", "/sys", "/tmp", "/usr", "/usr/bin", "/usr/lib", "/usr/lib32",
+            "/usr/lib64", "/usr/libexec", "/usr/local", "/usr/sbin", "/usr/share", "/var", "/var/cache", "/var/lib",
+            "/var/log", "/var/run", "/var/spool", "/var/tmp").stream().map(Path::of).collect(Collectors.toSet());
+
+    /** Kernel pseudo filesystems on every Linux host: nothing below them is data (Phase3Host checks the rest). */
+    static final List<Path> PSEUDO_TREES = List.of(Path.of("/proc"), Path.of("/sys"), Path.of("/dev"));
+
+    /**
+     * Replicated directories are mount points of their own FUSE filesystem: they cannot repeat or nest, be a system
+     * directory, lie on a kernel pseudo filesystem, overlap the state directory (the agent's state and the
+     * replication's backing copies live there) or hold a credential file.
+     */
+    private void replicatedDirs(SteadfastConfig config) {
         record Dir(Path path, int module, int index) {
         }
+        List<ModuleConfig> modules = config.modules();
+        ClusterConfig cluster = config.cluster();
+        Map<String, Path> credentials = credentials(cluster);
         List<Dir> dirs = new ArrayList<>();
         for (int i = 0; i < modules.size(); i++) {
             var rep = modules.get(i).replication();
@@ -425,8 +444,9 @@ public final class Phase2 {
             for (int j = 0; j < ds.size(); j++) {
                 Dir d = new Dir(ds.get(j), i, j);
                 Locator.Loc loc = where.at("modules", i, "replication", "dirs", j);
-                if (d.path().getNameCount() == 0) {
-                    report(loc, "\"/\" cannot be replicated");
+                String alone = alone(d.path(), cluster.stateDir(), credentials);
+                if (alone != null) {
+                    report(loc, alone);
                     continue;
                 }
                 for (Dir o : dirs) {
@@ -445,6 +465,54 @@ public final class Phase2 {
                 dirs.add(d);
             }
         }
+    }
+
+    /** The credential files the config names, by key, in the order they are written. */
+    private static Map<String, Path> credentials(ClusterConfig cluster) {
+        Map<String, Path> files = new java.util.LinkedHashMap<>();
+        files.put("cluster.secret_file", cluster.secretFile());
+        cluster.bus().tls().ifPresent(t -> {
+            files.put("cluster.bus.tls.keystore", t.keystore());
+            files.put("cluster.bus.tls.password_file", t.passwordFile());
+        });
+        cluster.console().tls().ifPresent(t -> {
+            files.put("cluster.console.tls.keystore", t.keystore());
+            files.put("cluster.console.tls.password_file", t.passwordFile());
+        });
+        cluster.console().usersFile().ifPresent(f -> files.put("cluster.console.users_file", f));
+        return files;
+    }
+
+    /** What makes {@code dir} unusable whatever the other replicated dirs are, or null. Pure: paths only. */
+    static String alone(Path dir, Path stateDir, Map<String, Path> credentials) {
+        String q = "\"" + dir + "\"";
+        if (dir.getNameCount() == 0) {
+            return "\"/\" cannot be replicated";
+        }
+        for (Path pseudo : PSEUDO_TREES) {
+            if (dir.startsWith(pseudo)) {
+                return q + " is on a kernel pseudo filesystem (" + pseudo + "): it holds no data to replicate";
+            }
+        }
+        if (SYSTEM_DIRS.contains(dir)) {
+            return q + " is a system directory: replicating it would hide it behind the replication's mount and"
+                    + " overwrite the secondary's; replicate the application's own directory (e.g. /srv/app,"
+                    + " /var/lib/postgresql)";
+        }
+        String state = "cluster.state_dir " + stateDir + " (the agent's state and the replication's backing copies)";
+        if (dir.startsWith(stateDir)) {
+            return q + (dir.equals(stateDir) ? " is " : " is inside ") + state + ": choose a directory outside it";
+        }
+        if (stateDir.startsWith(dir)) {
+            return q + " contains " + state + ": choose a directory that does not, or move state_dir";
+        }
+        for (var c : credentials.entrySet()) {
+            if (c.getValue().startsWith(dir)) {
+                return q + " contains " + c.getKey() + " " + c.getValue() + ": a credential must stay outside"
+                        + " replicated directories (the application and the replication channel would reach it)";
+            }
+        }
+        return null;
     }
 
     private void vips(List<ModuleConfig> modules) {

@@ -1,5 +1,6 @@
 package io.steadfast.console.impl;
 
+import io.steadfast.config.SecretFiles;
 import io.steadfast.console.PasswordHash;
 import io.steadfast.console.Role;
 import io.steadfast.console.UsersFile;
@@ -122,6 +123,14 @@ public final class Authenticator {
     }
 
     private Loaded load(Path file) {
+        try {
+            // checked on every request, not only when the file changes: a chmod does not change its mtime
+            SecretFiles.checkPrivate(file, "cluster.console.users_file");
+        } catch (SecretFiles.UnsafeFileException e) {
+            return new Loaded(0, 0, null, "mutating requests are refused: " + e.getMessage());
+        } catch (IOException e) {
+            // missing or unreadable: reported below with the same words as before
+        }
         try {
             BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
             long modified = attrs.lastModifiedTime().toMillis();

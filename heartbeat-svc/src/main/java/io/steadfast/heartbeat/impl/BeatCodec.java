@@ -2,6 +2,7 @@ package io.steadfast.heartbeat.impl;
 
 import io.steadfast.api.Readiness;
 import io.steadfast.api.State;
+import io.steadfast.config.SecretFiles;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -29,8 +30,9 @@ public final class BeatCodec {
     private final SecretKeySpec key;
 
     public BeatCodec(byte[] secret) {
-        if (secret.length == 0) {
-            throw new IllegalArgumentException("the cluster secret is empty");
+        if (secret.length < SecretFiles.MIN_SECRET_BYTES) {
+            throw new IllegalArgumentException("the cluster secret must be at least " + SecretFiles.MIN_SECRET_BYTES
+                    + " bytes");
         }
         this.key = new SecretKeySpec(secret, ALG);
     }

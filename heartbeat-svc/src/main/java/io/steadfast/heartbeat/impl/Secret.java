@@ -1,10 +1,9 @@
 package io.steadfast.heartbeat.impl;
 
+import io.steadfast.config.SecretFiles;
+
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 /** The cluster secret (cluster.secret_file): the key of every heartbeat's HMAC. */
 public final class Secret {
@@ -12,32 +11,17 @@ public final class Secret {
     }
 
     /**
-     * Reads the secret; trailing whitespace (a final newline) is not part of it.
+     * Reads the secret through {@link SecretFiles#readClusterSecret}: private to its owner, at least
+     * {@link SecretFiles#MIN_SECRET_BYTES}, trailing whitespace (a final newline) not part of it.
      *
-     * @throws IllegalStateException with an operator-facing message when the file is missing, unreadable or empty
+     * @throws IllegalStateException with an operator-facing message when the file is missing, unreadable, unsafe
+     *                               or too short
      */
     public static byte[] read(Path file) {
-        byte[] raw;
         try {
-            raw = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new IllegalStateException(hint(file, "does not exist"));
+            return SecretFiles.readClusterSecret(file);
         } catch (IOException e) {
-            throw new IllegalStateException(hint(file, "cannot be read (" + e.getMessage() + ")"));
+            throw new IllegalStateException(e.getMessage(), e);
         }
-        int end = raw.length;
-        while (end > 0 && Character.isWhitespace(raw[end - 1])) {
-            end--;
-        }
-        if (end == 0) {
-            throw new IllegalStateException(hint(file, "is empty"));
-        }
-        return Arrays.copyOf(raw, end);
-    }
-
-    private static String hint(Path file, String what) {
-        return "cluster.secret_file " + file + " " + what + ": heartbeats are authenticated with it. Put the same"
-                + " random secret on every node, e.g. `head -c 32 /dev/urandom | base64 > " + file + " && chmod 600 "
-                + file + "`";
     }
 }

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class BeatCodecTest {
-    private final BeatCodec codec = new BeatCodec("s3cret".getBytes(StandardCharsets.UTF_8));
+    private final BeatCodec codec = new BeatCodec("s3cret-0123456789abcdef".getBytes(StandardCharsets.UTF_8));
 
     static Beat beat(String node, String lan, String boot, long seq, long sentAt) {
         PeerStatus s = new PeerStatus(node, State.PRIM, Readiness.READY, "0000000000001-0000abcd", true, false, true,
@@ -29,9 +29,16 @@ class BeatCodecTest {
     }
 
     @Test
+    void aSecretShorterThanTheClusterMinimumIsRefused() {
+        assertThatThrownBy(() -> new BeatCodec("0123456789abcde".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 16 bytes");
+        new BeatCodec("0123456789abcdef".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void forgedAlteredMalformedOversizeAreRejected() {
         byte[] wire = codec.encode(beat("node1", "lan1", "boot-a", 5, 1000));
-        BeatCodec other = new BeatCodec("other".getBytes(StandardCharsets.UTF_8));
+        BeatCodec other = new BeatCodec("other-0123456789abcdef".getBytes(StandardCharsets.UTF_8));
         assertThatThrownBy(() -> other.decode(wire, wire.length))
                 .isInstanceOfSatisfying(Rejected.class, r -> assertThat(r.kind()).isEqualTo(Rejected.Kind.FORGED));
         byte[] altered = wire.clone();

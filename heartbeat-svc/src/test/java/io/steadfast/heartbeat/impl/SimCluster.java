@@ -57,7 +57,7 @@ final class SimCluster {
     final ModuleConfig module;
     final Map<String, Node> nodes = new LinkedHashMap<>();
     private final Set<String> blocked = new HashSet<>();
-    private final BeatCodec codec = new BeatCodec("sim-secret".getBytes(StandardCharsets.UTF_8));
+    private final BeatCodec codec = new BeatCodec("sim-secret-0123456789".getBytes(StandardCharsets.UTF_8));
     /** Every moment (after each processed task) at which two live nodes were READY primaries. */
     int twoPrimaries;
     /** Every moment (after each processed task) at which two nodes held the VIP (dead agents' VIPs included). */

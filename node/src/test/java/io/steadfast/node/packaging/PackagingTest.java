@@ -247,6 +247,13 @@ class PackagingTest {
         }
         String vip = Files.readString(units.resolve("steadfast@vip.service.d/10-privileges.conf"));
         assertThat(vip).contains("CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW\n");
+        // heartbeat threads raise themselves to SCHED_RR (RealtimePriority): the units must not forbid it
+        String node = Files.readString(units.resolve("steadfast-node.service"));
+        assertThat(node).containsPattern("(?m)^RestrictRealtime=no$").doesNotContainPattern("(?m)^RestrictRealtime=yes")
+                .containsPattern("(?m)^CapabilityBoundingSet=.*\\bCAP_SYS_NICE\\b")
+                .doesNotContainPattern("(?m)^CPUSchedulingPolicy=");
+        String heartbeat = Files.readString(units.resolve("steadfast@heartbeat.service.d/20-realtime.conf"));
+        assertThat(heartbeat).contains("RestrictRealtime=no\n", "LimitRTPRIO=10\n", "LimitNICE=-10\n");
         String template = Files.readString(units.resolve("steadfast@.service"));
         assertThat(template).contains("User=steadfast\n", "CapabilityBoundingSet=\n", "Restart=on-failure\n",
                 "After=network-online.target", "EnvironmentFile=/etc/default/steadfast\n");

@@ -48,7 +48,7 @@ class WatchdogTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        Files.writeString(dir.resolve("secret"), "s\n");
+        io.steadfast.testing.TestFiles.writeSecret(dir.resolve("secret"));
         String yaml = """
                 cluster:
                   name: wd

@@ -1,12 +1,13 @@
 package io.steadfast.replication.impl;
 
+import io.steadfast.config.SecretFiles;
+
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -40,26 +41,23 @@ public final class ChannelAuth {
     private final byte[] secret;
 
     public ChannelAuth(byte[] secret) {
-        if (secret.length < 16) {
-            throw new IllegalArgumentException("the cluster secret must be at least 16 bytes");
+        if (secret.length < SecretFiles.MIN_SECRET_BYTES) {
+            throw new IllegalArgumentException("the cluster secret must be at least " + SecretFiles.MIN_SECRET_BYTES
+                    + " bytes");
         }
         this.secret = secret.clone();
     }
 
-    /** Reads the secret file; trailing whitespace (a final newline) is not part of the secret. */
+    /**
+     * Reads the secret file through {@link SecretFiles#readClusterSecret} (private to its owner, at least
+     * {@link SecretFiles#MIN_SECRET_BYTES}; trailing whitespace, a final newline, is not part of the secret).
+     */
     public static ChannelAuth fromFile(Path file) throws IOException {
-        String s;
+        byte[] secret = SecretFiles.readClusterSecret(file);
         try {
-            s = Files.readString(file, StandardCharsets.UTF_8).stripTrailing();
-        } catch (IOException e) {
-            throw new IOException("cannot read cluster.secret_file " + file + " (" + e.getClass().getSimpleName()
-                    + "): the replication channel is authenticated with it; put the same random secret on every"
-                    + " node, e.g. head -c 32 /dev/urandom | base64 > " + file, e);
-        }
-        try {
-            return new ChannelAuth(s.getBytes(StandardCharsets.UTF_8));
-        } catch (IllegalArgumentException e) {
-            throw new IOException("cluster.secret_file " + file + ": " + e.getMessage(), e);
+            return new ChannelAuth(secret);
+        } finally {
+            java.util.Arrays.fill(secret, (byte) 0);
         }
     }
 

@@ -40,7 +40,7 @@ public final class ReplicationBench {
         TestNode n2 = null;
         try {
             Path secret = run.resolve("secret");
-            Files.writeString(secret, UUID.randomUUID() + UUID.randomUUID().toString());
+            io.steadfast.testing.TestFiles.writePrivate(secret, UUID.randomUUID() + UUID.randomUUID().toString());
             Path configured = Files.createDirectories(run.resolve("data"));
             int port = 41000 + new Random().nextInt(2000);
             n1 = new TestNode("node1", Files.createDirectories(run.resolve("node1/data")), configured,

@@ -51,7 +51,7 @@ class ReplicationIT {
                 .isZero();
         run = Files.createDirectories(Path.of("/tmp/sf-repl-" + UUID.randomUUID().toString().substring(0, 8)));
         Path secret = run.resolve("secret");
-        Files.writeString(secret, UUID.randomUUID() + UUID.randomUUID().toString() + "\n");
+        io.steadfast.testing.TestFiles.writePrivate(secret, UUID.randomUUID() + UUID.randomUUID().toString() + "\n");
         Path configured = Files.createDirectories(run.resolve("data"));
         port = 20000 + ThreadLocalRandom.current().nextInt(20000);
         n1 = node("node1", "127.0.0.1", configured, secret, "SECOND");
