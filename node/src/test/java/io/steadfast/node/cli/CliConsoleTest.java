@@ -188,11 +188,16 @@ class CliConsoleTest {
     @Test
     void usageErrorsExit64WithOneLine() {
         for (String[] args : new String[][]{{"swap"}, {"check"}, {"log"}, {"verify"}, {"state", "-m"},
-                {"user", "add", "x"}, {"swap", "-m", "db", "--bogus"}}) {
+                {"user", "add", "x"}}) {
             Run r = runRaw(args);
             assertThat(r.code()).as(String.join(" ", args)).isEqualTo(Main.EXIT_USAGE);
             assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
         }
+        // an unknown option: the one line, then the command's usage (issue 18, item 10)
+        Run bogus = runRaw("swap", "-m", "db", "--bogus");
+        assertThat(bogus.code()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(bogus.err().lines().findFirst().orElse("")).contains("Unknown option: '--bogus'");
+        assertThat(bogus.err()).contains("Usage: steadfast swap");
     }
 
     @Test
