@@ -84,7 +84,8 @@ public final class BusRoleSteps implements RoleSteps {
                         return null;
                     }
                     String out = CommandResult.firstLine(r.output().strip());
-                    return r.timedOut() ? "timed out after scripts.timeout " + scriptTimeout.toMillis() + " ms, killed" : "exit " + r.exitCode() + (out.isEmpty() ? "" : ": " + out);
+                    return r.timedOut() ? "timed out after scripts.timeout " + scriptTimeout.toMillis() + " ms, killed"
+                            : "exit " + r.exitCode() + (out.isEmpty() ? "" : ": " + out);
                 });
     }
 
