@@ -100,7 +100,21 @@ public final class Applier implements AutoCloseable {
     Applier(List<Path> roots, Path stateFile, FsSync fsSync) {
         this.roots = List.copyOf(roots);
         this.stateFile = stateFile;
-        this.state = TargetState.load(stateFile);
+        TargetState loaded = TargetState.load(stateFile);
+        if (loaded.lossy() && loaded.upToDate()) {
+            // the process before us stopped (crash, power loss) while ops it had acknowledged on receipt
+            // (async: second) might not be written: this copy may lack acknowledged writes, so it is not up to
+            // date — it must not be taken over without an operator (and the next resync compares everything)
+            log.warn("the copy at {} was left with writes acknowledged on receipt that may be lost: not up to date",
+                    roots);
+            loaded = new TargetState(loaded.generation(), false, true);
+            try {
+                loaded.save(stateFile);
+            } catch (IOException e) {
+                log.warn("cannot persist the state of {}: {}", roots, e.getMessage());
+            }
+        }
+        this.state = loaded;
         this.fsSync = fsSync;
         this.untracked = !state.upToDate();
     }

@@ -260,6 +260,8 @@ public final class ReplicaServer implements AutoCloseable {
                 connected = false;
                 try {
                     if (clean && lossyMarked) {
+                        // on the disk first: "applied" is only the page cache, which a power loss takes with it
+                        applier.syncAll();
                         applier.setState(applier.state().withLossy(false));
                     }
                 } catch (IOException e) {

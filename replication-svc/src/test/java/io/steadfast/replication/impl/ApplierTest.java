@@ -25,6 +25,26 @@ class ApplierTest {
     }
 
     /**
+     * async: second (issue 16, item 5): a copy left {@code lossy} — its process stopped while writes it had
+     * acknowledged on receipt might not be written — is not up to date when the next process starts, so it is not
+     * taken over on; a copy whose session ended cleanly (lossy cleared) stays up to date.
+     */
+    @Test
+    void aCopyLeftWithWritesAcknowledgedOnReceiptIsNotUpToDateAfterARestart() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("copy"));
+        Path state = tmp.resolve("target.json");
+        new TargetState("G1", true, true).save(state);
+        try (Applier restarted = new Applier(List.of(root), state, roots -> { })) {
+            assertThat(restarted.state()).isEqualTo(new TargetState("G1", false, true));
+        }
+        assertThat(TargetState.load(state).upToDate()).as("persisted").isFalse();
+        new TargetState("G1", true, false).save(state);
+        try (Applier clean = new Applier(List.of(root), state, roots -> { })) {
+            assertThat(clean.state().upToDate()).isTrue();
+        }
+    }
+
+    /**
      * A resync interrupted by a restart of the secondary's service: the blocks the first run wrote may be in the
      * page cache only, and the resumed run does not resend them (their checksums match). The end of the resumed
      * resync flushes the whole file system before the copy is declared up to date; a resync the applier saw from

@@ -633,6 +633,31 @@ class ReplicationIT {
                 "postgres"), 300));
     }
 
+    /**
+     * async: second (issue 16, item 5): the secondary acknowledges writes on receipt, then dies, then the primary
+     * dies. What it received but had not written is gone with it, so its copy must not be taken over as up to date:
+     * restarted, it reports "not up to date" (an operator's forced promotion accepts the loss); what the
+     * application fsync'd is on its disk whatever happens.
+     */
+    @Test
+    void aSecondaryThatDiesAfterAcknowledgingOnReceiptIsNotUpToDateWhenItReturns() throws Exception {
+        pair(); // async: second
+        Path v = n1.view();
+        writeAt(v.resolve("synced"), 0, "fsynced\n".getBytes(StandardCharsets.US_ASCII));
+        try (FileChannel ch = FileChannel.open(v.resolve("synced"), StandardOpenOption.WRITE)) {
+            ch.force(true); // an fsync is acknowledged after the secondary's own
+        }
+        for (int i = 0; i < 50; i++) { // acknowledged on receipt, never fsync'd
+            writeAt(v.resolve("buffered-" + i), 0, random(64 << 10, new Random(i)));
+        }
+        n2.kill9();
+        n1.kill9();
+        JsonObject st = n2.start().cmd("demote");
+        assertThat(st.getBoolean("upToDate")).as("copy after a crash with writes acknowledged on receipt: %s",
+                st.encode()).isFalse();
+        assertThat(Files.readString(n2.own.resolve("synced"))).isEqualTo("fsynced\n");
+    }
+
     @Test
     void unsupportedOperationsFailClearlyAndTheTargetIsReadOnly() throws Exception {
         pair();

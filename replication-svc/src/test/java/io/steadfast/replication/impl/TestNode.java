@@ -89,7 +89,7 @@ final class TestNode implements AutoCloseable {
                 // process gone
             }
         });
-        JsonObject ready = replies.poll(30, TimeUnit.SECONDS);
+        JsonObject ready = replies.poll(120, TimeUnit.SECONDS); // a JVM start under a load of 20+ took > 30 s
         if (ready == null || !ready.getBoolean("ready", false)) {
             throw new IOException(name + " did not start: " + Files.readString(log));
         }
