@@ -32,6 +32,8 @@ import io.steadfast.checker.impl.ScriptRunner;
 import io.steadfast.config.FailureAction;
 import io.steadfast.config.ModuleConfig;
 import io.steadfast.exec.CommandRunner;
+import io.steadfast.service.HealthRules;
+import io.steadfast.service.HealthVerdict;
 import io.steadfast.service.ServiceContext;
 import io.steadfast.service.ServiceException;
 import io.steadfast.service.ServiceVerticle;
@@ -160,6 +162,15 @@ public class CheckerVerticle extends ServiceVerticle {
             http.close();
         }
         return Future.succeededFuture();
+    }
+
+    /** DOWN when a script runs long past its timeout or the runner's threads are gone ({@link HealthRules#checker}). */
+    @Override
+    protected void assess(HealthVerdict verdict) {
+        if (scripts != null) {
+            verdict.include(HealthRules.checker(scripts.running(), System.currentTimeMillis(),
+                    virtual != null && !virtual.isShutdown()));
+        }
     }
 
     @Override
