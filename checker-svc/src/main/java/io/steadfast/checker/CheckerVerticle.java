@@ -13,6 +13,8 @@ import io.steadfast.api.HeartbeatApi;
 import io.steadfast.api.HeartbeatApi.ActionRequest;
 import io.steadfast.api.HeartbeatApi.ModuleState;
 import io.steadfast.api.HeartbeatApi.NodeStates;
+import io.steadfast.api.ReplicationApi;
+import io.steadfast.api.ReplicationApi.ResyncProgress;
 import io.steadfast.api.ServiceName;
 import io.steadfast.api.State;
 import io.steadfast.bus.BadMessageException;
@@ -24,6 +26,8 @@ import io.steadfast.checker.impl.CheckerTracker.Transition;
 import io.steadfast.checker.impl.FailoverRules;
 import io.steadfast.checker.impl.HttpProbe;
 import io.steadfast.checker.impl.ModuleLog;
+import io.steadfast.checker.impl.Notifier;
+import io.steadfast.checker.impl.NotifyQueue;
 import io.steadfast.checker.impl.OutputTailer;
 import io.steadfast.checker.impl.Outcome;
 import io.steadfast.checker.impl.ProbeRunner;
@@ -32,6 +36,8 @@ import io.steadfast.checker.impl.ScriptRunner;
 import io.steadfast.config.FailureAction;
 import io.steadfast.config.ModuleConfig;
 import io.steadfast.exec.CommandRunner;
+import io.steadfast.service.HealthRules;
+import io.steadfast.service.HealthVerdict;
 import io.steadfast.service.ServiceContext;
 import io.steadfast.service.ServiceException;
 import io.steadfast.service.ServiceVerticle;
@@ -89,6 +95,8 @@ public class CheckerVerticle extends ServiceVerticle {
     private ScriptRunner scripts;
     private FailoverRules rules;
     private Context context;
+    private Notifier notifier;
+    private final Notifier.Sender notifySender;
 
     public CheckerVerticle(ServiceContext ctx) {
         this(ctx, new CommandRunner(), ctx.config().cluster().stateDir().resolve("logs"));
@@ -96,9 +104,15 @@ public class CheckerVerticle extends ServiceVerticle {
 
     /** {@code runner} runs ping/ip/custom commands (tests: inside a lab namespace); {@code logDir} the module logs. */
     public CheckerVerticle(ServiceContext ctx, CommandRunner runner, Path logDir) {
+        this(ctx, runner, logDir, new Notifier.RealSender());
+    }
+
+    /** {@code notifySender}: delivers the module notifications ({@code notify:}). */
+    public CheckerVerticle(ServiceContext ctx, CommandRunner runner, Path logDir, Notifier.Sender notifySender) {
         super(ServiceName.CHECKER, ctx);
         this.runner = runner;
         this.logDir = logDir;
+        this.notifySender = notifySender;
     }
 
     @Override
@@ -118,12 +132,23 @@ public class CheckerVerticle extends ServiceVerticle {
             tailers.put(m.name(), new OutputTailer(logDir.resolve(m.name() + ".out"), LOG_MAX_BYTES));
             checkers.put(m.name(), factory.build(m));
         }
+        Map<String, io.steadfast.config.NotifyConfig> notify = new LinkedHashMap<>();
+        modules.values().forEach(m -> notify.put(m.name(), m.notifications()));
+        notifier = new Notifier(ctx.nodeName(), notify, new NotifyQueue(Notifier.QUEUE_CAPACITY, Notifier.MAX_ATTEMPTS,
+                Notifier.BASE_BACKOFF_MS, Notifier.MAX_BACKOFF_MS, System::currentTimeMillis), notifySender,
+                System::currentTimeMillis, (m, line) -> {
+                    ModuleLog log = logs.get(m);
+                    if (log != null) {
+                        log.append(line);
+                    }
+                }).start();
         String node = ctx.nodeName();
         serve(CheckerApi.script(node), ScriptRequest::fromJson, this::script);
         serve(CheckerApi.checkers(node), json -> json, ignored -> Future.succeededFuture(statuses(null).toJson()));
         serve(CheckerApi.toggle(node), CheckerToggle::fromJson, this::toggle);
         serve(CheckerApi.log(node), LogRequest::fromJson, this::log);
         subscribe(HeartbeatApi.MODULE_STATE, ModuleState::fromJson, this::onModuleState);
+        subscribe(ReplicationApi.RESYNC, ResyncProgress::fromJson, p -> notifier.onResync(p));
 
         modules.keySet().forEach(this::reevaluate);
         for (List<Checker> list : checkers.values()) {
@@ -153,6 +178,9 @@ public class CheckerVerticle extends ServiceVerticle {
 
     @Override
     protected Future<?> stopService() {
+        if (notifier != null) {
+            notifier.close();
+        }
         if (virtual != null) {
             virtual.shutdownNow();
         }
@@ -160,6 +188,15 @@ public class CheckerVerticle extends ServiceVerticle {
             http.close();
         }
         return Future.succeededFuture();
+    }
+
+    /** DOWN when a script runs long past its timeout or the runner's threads are gone ({@link HealthRules#checker}). */
+    @Override
+    protected void assess(HealthVerdict verdict) {
+        if (scripts != null) {
+            verdict.include(HealthRules.checker(scripts.running(), System.currentTimeMillis(),
+                    virtual != null && !virtual.isShutdown()));
+        }
     }
 
     @Override
@@ -178,8 +215,11 @@ public class CheckerVerticle extends ServiceVerticle {
         for (String m : modules.keySet()) {
             launched.put(m, scripts == null ? List.of() : scripts.launched(m));
         }
+        JsonObject notifications = notifier == null ? new JsonObject() : new JsonObject()
+                .put("queued", notifier.queue().size()).put("delivered", notifier.queue().deliveredCount())
+                .put("dropped", notifier.queue().dropped()).put("gaveUp", notifier.queue().gaveUp());
         return new JsonObject().put("checkers", total).put("down", down).put("overruns", overruns)
-                .put("actionsSent", actionsSent.get()).put("launched", launched);
+                .put("actionsSent", actionsSent.get()).put("launched", launched).put("notifications", notifications);
     }
 
     // ---- scripts and log
@@ -273,6 +313,9 @@ public class CheckerVerticle extends ServiceVerticle {
         CheckerStatus status = new CheckerStatus(ctx.nodeName(), t.module(), t.checker(), t.to(), t.reason(), t.at());
         vertx.eventBus().publish(CheckerApi.CHECKER_EVENTS, status.toJson());
         logs.get(t.module()).append("checker " + t.checker() + ": " + t.from() + " -> " + t.to() + ": " + t.reason());
+        if (t.to() == Status.DOWN) {
+            notifier.onCheckerDown(t.module(), t.checker(), t.reason());
+        }
         Checker c = find(t.module(), t.checker());
         ModuleConfig m = modules.get(t.module());
         rules.onTransition(t.module(), t.checker(), c.tracker().onFailure(),
@@ -327,6 +370,7 @@ public class CheckerVerticle extends ServiceVerticle {
     // ---- module states
 
     private void onModuleState(ModuleState s) {
+        notifier.onState(s);
         ModuleState before = states.computeIfAbsent(s.module(), m -> new java.util.concurrent.ConcurrentHashMap<>())
                 .put(s.node(), s);
         if (s.node().equals(ctx.nodeName()) && modules.containsKey(s.module())) {

@@ -27,11 +27,24 @@ public final class NodeApi {
 
     public static final Duration PRESENCE_INTERVAL = Duration.ofSeconds(1);
 
-    public record ServiceHealth(String node, ServiceName service, boolean up, String reason, JsonObject details)
-            implements BusMessage {
+    /**
+     * One service's health: {@code up} false = its work has failed ({@code reason} says what); {@code warnings}:
+     * degraded but working (an up service with warnings answers 200 in {@code /health}).
+     */
+    public record ServiceHealth(String node, ServiceName service, boolean up, String reason, JsonObject details,
+                                List<String> warnings) implements BusMessage {
+        public ServiceHealth {
+            warnings = List.copyOf(warnings);
+        }
+
+        public ServiceHealth(String node, ServiceName service, boolean up, String reason, JsonObject details) {
+            this(node, service, up, reason, details, List.of());
+        }
+
         public JsonObject toJson() {
             return new JsonObject().put("v", VERSION).put("node", node).put("service", service.id())
-                    .put("up", up).put("reason", reason).put("details", details);
+                    .put("up", up).put("reason", reason).put("warnings", new JsonArray(warnings))
+                    .put("details", details);
         }
 
         public static ServiceHealth fromJson(JsonObject json) {
@@ -41,7 +54,8 @@ public final class NodeApi {
                     () -> new io.steadfast.bus.BadMessageException("service: unknown service \"" + id + "\""));
             return new ServiceHealth(Fields.string(json, "node"), svc, Fields.bool(json, "up"),
                     Fields.optString(json, "reason").orElse(""),
-                    json.getValue("details") == null ? new JsonObject() : Fields.obj(json, "details"));
+                    json.getValue("details") == null ? new JsonObject() : Fields.obj(json, "details"),
+                    json.getValue("warnings") == null ? List.of() : Fields.strings(json, "warnings"));
         }
     }
 

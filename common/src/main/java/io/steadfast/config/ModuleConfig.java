@@ -7,11 +7,21 @@ import java.util.Optional;
 /**
  * One module: a mirror (exactly 2 nodes, replication, start_prim/stop_prim) or a farm (2+ nodes, VIP required,
  * farm rules, start_both/stop_both). After validation, {@code farm} is present exactly for a farm.
+ * {@code notifications} is the YAML key {@code notify} ({@code notify()} is taken by {@link Object}).
  */
 public record ModuleConfig(String name, ModuleType type, List<String> nodes, HeartbeatConfig heartbeat,
                            Optional<VipConfig> vip, Optional<ReplicationConfig> replication, ServiceConfig service,
                            SplitBrainConfig splitbrain, ScriptsConfig scripts, List<ProcessConfig> processes,
-                           List<CheckerConfig> checkers, Optional<FarmConfig> farm) {
+                           List<CheckerConfig> checkers, Optional<FarmConfig> farm, NotifyConfig notifications) {
+    /** Without notifications. */
+    public ModuleConfig(String name, ModuleType type, List<String> nodes, HeartbeatConfig heartbeat,
+                        Optional<VipConfig> vip, Optional<ReplicationConfig> replication, ServiceConfig service,
+                        SplitBrainConfig splitbrain, ScriptsConfig scripts, List<ProcessConfig> processes,
+                        List<CheckerConfig> checkers, Optional<FarmConfig> farm) {
+        this(name, type, nodes, heartbeat, vip, replication, service, splitbrain, scripts, processes, checkers, farm,
+                NotifyConfig.none());
+    }
+
     public ModuleConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(type, "type");
@@ -25,6 +35,7 @@ public record ModuleConfig(String name, ModuleType type, List<String> nodes, Hea
         processes = List.copyOf(processes);
         checkers = List.copyOf(checkers);
         Objects.requireNonNull(farm, "farm");
+        Objects.requireNonNull(notifications, "notifications");
     }
 
     /** For a mirror, the other node when {@code node} is one of its two; empty otherwise (and for a farm). */

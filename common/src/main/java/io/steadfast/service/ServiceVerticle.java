@@ -66,10 +66,28 @@ public abstract class ServiceVerticle extends VerticleBase {
         return Future.succeededFuture();
     }
 
-    /** Health as other nodes and the console see it; override {@link #healthDetails()} to add facts. */
+    /**
+     * Health as other nodes and the console see it: the verdict of {@link #assess(HealthVerdict)} (DOWN with the
+     * reasons when the service's work has failed, else UP with any warnings) and the facts of
+     * {@link #healthDetails()}. Answered on the event loop: both must only read what the service already knows.
+     */
     protected ServiceHealth health() {
+        HealthVerdict verdict = new HealthVerdict();
+        try {
+            assess(verdict);
+        } catch (RuntimeException e) {
+            log.error("assessing the health of {} failed", name.id(), e);
+            verdict.down("health assessment failed: " + e);
+        }
         JsonObject details = healthDetails().put("badMessages", badMessages.get());
-        return new ServiceHealth(ctx.nodeName(), name, true, "", details);
+        return new ServiceHealth(ctx.nodeName(), name, verdict.up(), verdict.reason(), details, verdict.warnings());
+    }
+
+    /**
+     * Decides this service's health into {@code verdict}: {@link HealthVerdict#down} when its work has failed,
+     * {@link HealthVerdict#warn} when degraded (the rules are in {@link HealthRules}). Default: up, no warning.
+     */
+    protected void assess(HealthVerdict verdict) {
     }
 
     protected JsonObject healthDetails() {

@@ -102,6 +102,8 @@ class ConfigLoaderTest {
                         List.of("/opt/app/bin/health"), Duration.ofSeconds(10), Duration.ofSeconds(1),
                         FailureAction.STOPSTART, java.util.Optional.empty()));
         assertThat(db.farm()).isEmpty();
+        assertThat(db.notifications()).isEqualTo(new NotifyConfig(List.of("/opt/app/bin/notify"),
+                java.util.Optional.of("https://ops.example/hook")));
         assertThat(db.peerOf("node1")).contains("node2");
         assertThat(db.peerOf("node2")).contains("node1");
         assertThat(db.peerOf("node3")).isEmpty();
@@ -120,6 +122,7 @@ class ConfigLoaderTest {
         assertThat(web.scripts().startBoth()).containsExactly("/opt/web/bin/start");
         assertThat(web.scripts().stopBoth()).containsExactly("/opt/web/bin/stop");
         assertThat(web.peerOf("node1")).isEmpty();
+        assertThat(web.notifications().enabled()).isFalse();
         assertThat(web.checkers()).singleElement().satisfies(ch -> {
             assertThat(ch.type()).isEqualTo(CheckerType.HTTP);
             assertThat(ch.target()).contains("http://127.0.0.1:8080/health");
@@ -195,6 +198,38 @@ class ConfigLoaderTest {
     }
 
     // ---- phase 1: one problem per field, exact place
+
+    @Test
+    void notifyTakesAnArgvAndAWebhook() throws IOException {
+        String ok = BASE + "    notify: { script: [/usr/local/bin/page, --team, db], webhook: \"http://10.0.0.9:8080/h\" }\n";
+        assertThat(problems(ok)).isEmpty();
+        SteadfastConfig c = ConfigLoader.loadOrThrow(file);
+        assertThat(c.module("db").orElseThrow().notifications()).isEqualTo(new NotifyConfig(
+                List.of("/usr/local/bin/page", "--team", "db"), java.util.Optional.of("http://10.0.0.9:8080/h")));
+        assertThat(problems(BASE + "    notify: { webhook: \"https://ops.example/hook\" }\n")).isEmpty();
+    }
+
+    @Test
+    void notifyPhase1NamesTheModuleAndWhatIsAllowed() throws IOException {
+        assertThat(problems(BASE + "    notify: { script: [page.sh], webhook: \"ftp://ops.example/hook\" }\n"))
+                .containsExactly(
+                        at(11, 23, "modules[0] (db): notify.script: \"page.sh\" is not an absolute path: the program "
+                                + "is run as given, without a shell (e.g. /opt/app/bin/notify)"),
+                        at(11, 43, "modules[0] (db): notify.webhook: \"ftp://ops.example/hook\" is not an http:// or "
+                                + "https:// URL (e.g. https://ops.example/hook)"));
+        assertThat(problems(BASE + "    notify: { script: [] }\n")).containsExactly(
+                at(11, 23, "modules[0] (db): notify.script: must not be empty: the argv to run, e.g. "
+                        + "[/opt/app/bin/notify] (or leave script out)"));
+        assertThat(problems(BASE + "    notify: { mail: ops@example }\n")).containsExactly(
+                at(11, 15, "modules[0] (db): notify: unknown key \"mail\" (allowed: script, webhook)"));
+    }
+
+    @Test
+    void notifyPhase2WantsATarget() throws IOException {
+        assertThat(problems(BASE + "    notify: {}\n")).containsExactly(
+                at(11, 13, "modules[0] (db): notify: names no target: give script (an argv), webhook (an http(s) URL)"
+                        + " or both"));
+    }
 
     @Test
     void unknownKey() throws IOException {

@@ -380,8 +380,10 @@ public class ConsoleVerticle extends ServiceVerticle {
 
     /**
      * This node's services through Vert.x health checks (one procedure per service, asking its bus health):
-     * 200 when all are up, 503 otherwise. Body: {@code node}, {@code up}, {@code services} (each service's
-     * health, as before) plus the health-check module's {@code status}/{@code checks}.
+     * 200 when all are up, 503 otherwise (a service is down when its work has failed: it says why). Body:
+     * {@code node}, {@code up}, {@code reasons} ("service: why" of each down service), {@code warnings}
+     * ("service: warning" — degraded but working: still 200), {@code services} (each service's health) plus the
+     * health-check module's {@code status}/{@code checks}.
      */
     private void health(RoutingContext rc) {
         Set<ServiceName> expected = servicesRunOn(ctx.nodeName());
@@ -407,7 +409,20 @@ public class ConsoleVerticle extends ServiceVerticle {
                         ? c.getData() : new JsonObject().put("node", ctx.nodeName()).put("service", c.getId())
                         .put("up", false).put("reason", "no answer")));
             }
-            JsonObject body = result.toJson().put("node", ctx.nodeName()).put("up", up).put("services", services);
+            JsonArray reasons = new JsonArray();
+            JsonArray warnings = new JsonArray();
+            services.forEach(o -> {
+                JsonObject svc = (JsonObject) o;
+                String id = svc.getString("service", "?");
+                if (!svc.getBoolean("up", false)) {
+                    reasons.add(id + ": " + svc.getString("reason", "down"));
+                }
+                if (svc.getValue("warnings") instanceof JsonArray w) {
+                    w.forEach(text -> warnings.add(id + ": " + text));
+                }
+            });
+            JsonObject body = result.toJson().put("node", ctx.nodeName()).put("up", up).put("reasons", reasons)
+                    .put("warnings", warnings).put("services", services);
             json(rc, up ? 200 : 503, body);
         });
     }

@@ -334,8 +334,46 @@ class ConsoleApiTest {
             assertThat(sick.status()).isEqualTo(503);
             assertThat(sick.body()).contains("stand-in sick");
             assertThat(sick.json().getBoolean("up")).isFalse();
+            assertThat(sick.json().getJsonArray("reasons").getList()).containsExactly("vip: stand-in sick");
         } finally {
             cluster.sick.clear();
+        }
+    }
+
+    @Test
+    void healthWithWarningsIsStill200AndListsThem() throws Exception {
+        cluster.warned.put(ServiceName.HEARTBEAT, List.of("db: heartbeat lan lan2 to node2 lost (still heard on lan1)"));
+        try {
+            Http.Reply r = http.get("/health");
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.json().getBoolean("up")).isTrue();
+            assertThat(r.json().getJsonArray("reasons")).isEmpty();
+            assertThat(r.json().getJsonArray("warnings").getList())
+                    .containsExactly("heartbeat: db: heartbeat lan lan2 to node2 lost (still heard on lan1)");
+        } finally {
+            cluster.warned.clear();
+        }
+    }
+
+    @Test
+    void moduleWarningsShowNextToTheModule() throws Exception {
+        io.steadfast.api.HeartbeatApi.ModuleState before = cluster.current("db", "node2");
+        cluster.publish("node2", "db", State.SECOND, Readiness.TRANSIENT, "resynchronising");
+        try {
+            cluster.await(() -> {
+                try {
+                    JsonObject n2 = node(http.get("/api/v1/modules/db").json(), "node2");
+                    return !n2.getJsonArray("warnings").isEmpty();
+                } catch (Exception e) {
+                    return false;
+                }
+            }, "a warning for the resynchronising secondary");
+            JsonObject n2 = node(http.get("/api/v1/modules/db").json(), "node2");
+            assertThat(n2.getJsonArray("warnings").getList())
+                    .containsExactly("db: secondary node2 not up to date (SECOND/TRANSIENT: resynchronising)");
+            assertThat(node(http.get("/api/v1/modules/db").json(), "node1").getJsonArray("warnings")).isEmpty();
+        } finally {
+            cluster.publish("node2", "db", before.state(), before.readiness(), before.reason());
         }
     }
 

@@ -93,9 +93,14 @@ public final class StandInCluster implements AutoCloseable {
     public volatile boolean verifyEqual = true;
     /** Services whose health answers "down" on node1. */
     public final Set<ServiceName> sick = ConcurrentHashMap.newKeySet();
+    /** Services whose health answers up with these warnings on node1. */
+    public final Map<ServiceName, List<String>> warned = new ConcurrentHashMap<>();
+    /** Services of node1 that a test runs for real (no stand-in answers for them). */
+    private final Set<ServiceName> real;
 
     private StandInCluster(Vertx vertx, SteadfastConfig config, Path dir, ConsoleVerticle console,
-                           List<String> members) {
+                           List<String> members, Set<ServiceName> real) {
+        this.real = Set.copyOf(real);
         this.members = members;
         this.vertx = vertx;
         this.config = config;
@@ -108,7 +113,19 @@ public final class StandInCluster implements AutoCloseable {
     }
 
     public static StandInCluster start(boolean withUsers, boolean metrics, Optional<TlsConfig> tls) throws Exception {
+        return start(withUsers, metrics, tls, Set.of(), d -> {
+        });
+    }
+
+    /**
+     * {@code real}: services of node1 the test deploys itself (on {@link #vertx}, with {@link #config}) — no stand-in
+     * answers for them; {@code prepare} runs on the test directory before anything starts.
+     */
+    public static StandInCluster start(boolean withUsers, boolean metrics, Optional<TlsConfig> tls,
+                                       Set<ServiceName> real, java.util.function.Consumer<Path> prepare)
+            throws Exception {
         Path dir = Files.createTempDirectory("sf-console-test");
+        prepare.accept(dir);
         Path users = dir.resolve("users");
         if (withUsers) {
             UsersFile.add(users, "ada", Role.ADMIN, "ada-pw".toCharArray(), false, TEST_ITERATIONS);
@@ -129,7 +146,7 @@ public final class StandInCluster implements AutoCloseable {
             }
         };
         ConsoleVerticle console = new ConsoleVerticle(new ServiceContext(config, "node1", membership));
-        StandInCluster c = new StandInCluster(vertx, config, dir, console, members);
+        StandInCluster c = new StandInCluster(vertx, config, dir, console, members, real);
         UP_NODES.forEach(n -> c.members.add("c-" + n));
         // Initial states: published before the console starts, so it must ask for them.
         long now = System.currentTimeMillis();
@@ -196,13 +213,15 @@ public final class StandInCluster implements AutoCloseable {
     private void standIn(String node) {
         var bus = vertx.eventBus();
         for (ServiceName svc : ServiceName.values()) {
-            if (svc == ServiceName.CONSOLE && node.equals("node1")) {
-                continue; // the real console answers for itself
+            if ((svc == ServiceName.CONSOLE || real.contains(svc)) && node.equals("node1")) {
+                continue; // the real console (and any real service) answers for itself
             }
             bus.consumer(NodeApi.health(node, svc), msg -> msg.reply(new ServiceHealth(node, svc,
                     !(node.equals("node1") && sick.contains(svc)), sick.contains(svc) ? "stand-in sick" : "",
-                    new JsonObject()).toJson()));
+                    new JsonObject(), node.equals("node1") ? warned.getOrDefault(svc, List.of()) : List.of())
+                    .toJson()));
         }
+        boolean realReplication = node.equals("node1") && real.contains(ServiceName.REPLICATION);
         bus.consumer(HeartbeatApi.states(node), msg -> msg.reply(new NodeStates(node, states.values().stream()
                 .filter(s -> s.node().equals(node)).toList()).toJson()));
         bus.<JsonObject>consumer(HeartbeatApi.command(node), msg -> command(node, msg));
@@ -230,6 +249,18 @@ public final class StandInCluster implements AutoCloseable {
             }
             msg.reply(new LogLines(node, req.module(), lines).toJson());
         });
+        if (!realReplication) {
+            standInReplication(node);
+        }
+        bus.consumer(VipApi.status(node), msg -> msg.reply(new VipStatuses(node, node.equals("node1")
+                ? List.of(new VipStatus(node, "db", "198.18.0.100/24", "eth0", true, "")) : List.of()).toJson()));
+        bus.consumer(LbFilterApi.status(node), msg -> msg.reply(new FilterStatuses(node, List.of(new FilterStatus(
+                node, "web", "eth0", List.of("node1", "node2"), range(node.equals("node1") ? 0 : 128, 128),
+                List.of(), 1000, ""))).toJson()));
+    }
+
+    private void standInReplication(String node) {
+        var bus = vertx.eventBus();
         bus.<JsonObject>consumer(ReplicationApi.status(node), msg -> {
             String module = ModuleRef.fromJson(msg.body()).module();
             msg.reply(new ReplicationStatus(node, module, node.equals("node1") ? ReplicationApi.Role.SOURCE
@@ -239,11 +270,6 @@ public final class StandInCluster implements AutoCloseable {
         bus.<JsonObject>consumer(ReplicationApi.verify(node), msg -> msg.reply(new VerifyReport(
                 ModuleRef.fromJson(msg.body()).module(), verifyEqual,
                 verifyEqual ? List.of() : List.of("data/a.txt: content differs")).toJson()));
-        bus.consumer(VipApi.status(node), msg -> msg.reply(new VipStatuses(node, node.equals("node1")
-                ? List.of(new VipStatus(node, "db", "198.18.0.100/24", "eth0", true, "")) : List.of()).toJson()));
-        bus.consumer(LbFilterApi.status(node), msg -> msg.reply(new FilterStatuses(node, List.of(new FilterStatus(
-                node, "web", "eth0", List.of("node1", "node2"), range(node.equals("node1") ? 0 : 128, 128),
-                List.of(), 1000, ""))).toJson()));
     }
 
     private static List<Integer> range(int from, int n) {

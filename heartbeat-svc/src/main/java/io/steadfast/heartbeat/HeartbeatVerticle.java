@@ -21,6 +21,8 @@ import io.steadfast.heartbeat.impl.ModuleEngine;
 import io.steadfast.heartbeat.impl.Secret;
 import io.steadfast.heartbeat.impl.Transition;
 import io.steadfast.heartbeat.impl.WitnessChecker;
+import io.steadfast.service.HealthRules;
+import io.steadfast.service.HealthVerdict;
 import io.steadfast.service.ServiceContext;
 import io.steadfast.service.ServiceException;
 import io.steadfast.service.ServiceVerticle;
@@ -99,6 +101,17 @@ public class HeartbeatVerticle extends ServiceVerticle {
             lease.close();
         }
         return Future.succeededFuture();
+    }
+
+    /**
+     * DOWN while the runtime is not running or its tasks stopped (no tick, no pulse); warnings for this node's
+     * degraded modules (a heartbeat lan lost, a secondary not up to date, ALONE, split brain): {@link HealthRules}.
+     */
+    @Override
+    protected void assess(HealthVerdict verdict) {
+        HeartbeatRuntime rt = runtime;
+        verdict.include(HealthRules.heartbeat(rt == null ? java.util.Optional.of("starting")
+                : java.util.Optional.empty(), rt == null ? Map.of() : rt.tasks(), orderedStates()));
     }
 
     @Override

@@ -7,6 +7,8 @@ import io.steadfast.api.ServiceName;
 import io.steadfast.exec.CommandRunner;
 import io.steadfast.lbfilter.impl.FilterReconciler;
 import io.steadfast.lbfilter.impl.LbFilter;
+import io.steadfast.service.HealthRules;
+import io.steadfast.service.HealthVerdict;
 import io.steadfast.service.ServiceContext;
 import io.steadfast.service.ServiceVerticle;
 import io.vertx.core.Future;
@@ -47,6 +49,14 @@ public class LbFilterVerticle extends ServiceVerticle {
                 ignored -> kernel(() -> new FilterStatuses(ctx.nodeName(), reconciler.status()).toJson()));
         followDesiredState(d -> kernel(() -> reconciler.reconcile(d)).onSuccess(this::publish));
         return Future.succeededFuture();
+    }
+
+    /** DOWN while a farm module's filter could not be applied (see {@link HealthRules#lbFilter}). */
+    @Override
+    protected void assess(HealthVerdict verdict) {
+        if (reconciler != null) {
+            verdict.include(HealthRules.lbFilter(reconciler.failures()));
+        }
     }
 
     private void publish(List<FilterStatus> changed) {

@@ -15,6 +15,8 @@ import io.steadfast.config.ReplicationConfig;
 import io.steadfast.replication.impl.ChannelAuth;
 import io.steadfast.replication.impl.ModuleReplicator;
 import io.steadfast.replication.impl.ModuleRuntime;
+import io.steadfast.service.HealthRules;
+import io.steadfast.service.HealthVerdict;
 import io.steadfast.service.ServiceContext;
 import io.steadfast.service.ServiceException;
 import io.steadfast.service.ServiceVerticle;
@@ -38,8 +40,11 @@ import java.util.Optional;
  */
 public class ReplicationVerticle extends ServiceVerticle {
     private static final Logger log = LoggerFactory.getLogger(ReplicationVerticle.class);
-    private final Map<String, ModuleRuntime> modules = new LinkedHashMap<>();
-    private final Map<String, String> failures = new LinkedHashMap<>();
+    private final Map<String, ModuleRuntime> modules = new java.util.concurrent.ConcurrentHashMap<>();
+    /** module → why its replication could not start (written at start on a worker, read by health). */
+    private final Map<String, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
+    /** module → its directories found not mounted by the last status poll. */
+    private final Map<String, List<String>> unmounted = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, ReplicationStatus> lastPublished = new java.util.concurrent.ConcurrentHashMap<>();
     static final long STATUS_POLL_MS = 1000;
 
@@ -71,6 +76,11 @@ public class ReplicationVerticle extends ServiceVerticle {
      */
     private Void publishChangedStatus() {
         for (var e : modules.entrySet()) {
+            List<String> gone = e.getValue().unmounted();
+            List<String> before = gone.isEmpty() ? unmounted.remove(e.getKey()) : unmounted.put(e.getKey(), gone);
+            if (!gone.isEmpty() && !gone.equals(before)) {
+                log.error("replication of module {}: not mounted any more at {}", e.getKey(), gone);
+            }
             ReplicationStatus st = e.getValue().replicator().status();
             if (!st.equals(lastPublished.put(e.getKey(), st))) {
                 vertx.eventBus().publish(ReplicationApi.EVENTS, st.toJson());
@@ -153,6 +163,12 @@ public class ReplicationVerticle extends ServiceVerticle {
             peer = Optional.of(new InetSocketAddress(pn.addr(), port));
         }
         return rt.replicator().promote(peer, r.peer().orElse(""), r.generation(), r.fullsync());
+    }
+
+    /** DOWN while a module's replication did not start or its mount went away (see {@link HealthRules#replication}). */
+    @Override
+    protected void assess(HealthVerdict verdict) {
+        verdict.include(HealthRules.replication(failures, unmounted));
     }
 
     @Override

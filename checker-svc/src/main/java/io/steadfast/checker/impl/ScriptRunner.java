@@ -49,6 +49,8 @@ public final class ScriptRunner {
     private final ProcessTable processes;
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final Map<String, Long> launchedGroup = new ConcurrentHashMap<>();
+    /** module → the script running for it now (for health: a script long past its timeout = a stuck runner). */
+    private final Map<String, io.steadfast.service.HealthRules.RunningScript> running = new ConcurrentHashMap<>();
 
     public ScriptRunner(String node, ProcessTable processes) {
         this.node = node;
@@ -89,8 +91,11 @@ public final class ScriptRunner {
         ReentrantLock lock = locks.computeIfAbsent(req.module(), m -> new ReentrantLock());
         lock.lock();
         try {
+            running.put(req.module(), new io.steadfast.service.HealthRules.RunningScript(tag,
+                    System.currentTimeMillis(), scripts.timeout()));
             return runLocked(scripts.timeout(), req, configured, tag, log, out);
         } finally {
+            running.remove(req.module());
             lock.unlock();
         }
     }
@@ -217,6 +222,11 @@ public final class ScriptRunner {
                 lock.unlock();
             }
         }
+    }
+
+    /** module → the script running for it now, since when (ms since epoch), with which timeout. */
+    public Map<String, io.steadfast.service.HealthRules.RunningScript> running() {
+        return Map.copyOf(running);
     }
 
     /** The live processes the last successful start script of {@code module} left running (its process group). */

@@ -81,6 +81,16 @@ public final class Formats {
         return Optional.of(out);
     }
 
+    /** An http:// or https:// URL with a host. */
+    public static boolean isHttpUrl(String text) {
+        try {
+            java.net.URI u = new java.net.URI(text);
+            return ("http".equals(u.getScheme()) || "https".equals(u.getScheme())) && u.getHost() != null;
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
+    }
+
     public static boolean isIpv4(String text) {
         return ipv4(text).isPresent();
     }

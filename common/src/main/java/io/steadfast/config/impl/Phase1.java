@@ -17,6 +17,7 @@ import io.steadfast.config.HeartbeatConfig;
 import io.steadfast.config.ModuleConfig;
 import io.steadfast.config.ModuleType;
 import io.steadfast.config.NodeConfig;
+import io.steadfast.config.NotifyConfig;
 import io.steadfast.config.ProcessConfig;
 import io.steadfast.config.Proto;
 import io.steadfast.config.ReplicationConfig;
@@ -163,7 +164,7 @@ public final class Phase1 {
 
     private ModuleConfig module(Node item, Ctx ctx, ClusterConfig cluster) {
         MapReader r = MapReader.of(item, ctx, problems, "name", "type", "nodes", "heartbeat", "vip", "replication",
-                "service", "splitbrain", "scripts", "processes", "checkers", "farm");
+                "service", "splitbrain", "scripts", "processes", "checkers", "farm", "notify");
         r.require("name", "type", "nodes", "heartbeat");
         String name = r.name("name").orElse("");
         ModuleType type = r.enumValue("type", ModuleType.class).orElse(ModuleType.MIRROR);
@@ -205,8 +206,34 @@ public final class Phase1 {
         }
         Optional<FarmConfig> farm = r.has("farm")
                 ? Optional.of(farm(r.map("farm", "rules", "power"), nodes)) : Optional.empty();
+        NotifyConfig notify = notify(r.map("notify", "script", "webhook"));
         return new ModuleConfig(name, type, nodes, heartbeat, vip, replication, service, splitbrain, scripts,
-                processes, checkers, farm);
+                processes, checkers, farm, notify);
+    }
+
+    /**
+     * {@code notify: { script: [argv…], webhook: URL }}: the script's first word an absolute path (it runs without a
+     * shell, and a daemon's PATH is nobody's business), the webhook an http:// or https:// URL with a host.
+     */
+    private NotifyConfig notify(MapReader r) {
+        List<String> script = r.strings("script");
+        if (r.isEmptyList("script")) {
+            problems.add(r.value("script"), r.ctx("script"), "must not be empty: the argv to run, e.g. "
+                    + "[/opt/app/bin/notify] (or leave script out)");
+        } else if (!script.isEmpty() && !script.getFirst().startsWith("/")) {
+            problems.add(r.value("script"), r.ctx("script"), MapReader.quote(script.getFirst())
+                    + " is not an absolute path: the program is run as given, without a shell (e.g. "
+                    + "/opt/app/bin/notify)");
+        }
+        Optional<String> webhook = r.text("webhook").filter(s -> {
+            if (Formats.isHttpUrl(s)) {
+                return true;
+            }
+            problems.add(r.value("webhook"), r.ctx("webhook"), MapReader.quote(s)
+                    + " is not an http:// or https:// URL (e.g. https://ops.example/hook)");
+            return false;
+        });
+        return new NotifyConfig(script, webhook);
     }
 
     private HeartbeatConfig heartbeat(MapReader r, List<String> nodes, ClusterConfig cluster) {

@@ -101,6 +101,10 @@ public final class Phase2 {
     // ---- one module
 
     private void module(int i, ModuleConfig m, SteadfastConfig config) {
+        Locator.Loc notify = where.at("modules", i, "notify");
+        if (!m.notifications().enabled() && notify.node() != where.at("modules", i).node()) {
+            report(notify, "names no target: give script (an argv), webhook (an http(s) URL) or both");
+        }
         ClusterConfig cluster = config.cluster();
         List<NodeConfig> known = new ArrayList<>();
         Set<String> listed = new LinkedHashSet<>();

@@ -9,6 +9,7 @@ import io.steadfast.api.ReplicationApi.ResyncProgress;
 import io.steadfast.api.State;
 import io.steadfast.api.VipApi.VipStatus;
 import io.steadfast.config.ModuleConfig;
+import io.steadfast.service.HealthRules;
 import io.steadfast.config.SteadfastConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -307,6 +308,8 @@ public final class AggregateView {
                     .put("since", s.since()).put("serves", up && s.state().serves())
                     .put("generation", s.generation()).put("upToDate", s.upToDate()).put("details", s.details());
         }
+        // degraded but working (a heartbeat lan lost, a secondary not up to date, split brain): see HealthRules
+        json.put("warnings", new JsonArray(s == null || !up ? List.of() : HealthRules.moduleWarnings(s)));
         ReplicationStatus r = replication.get(key);
         json.put("replication", r == null ? null : r.toJson());
         ResyncProgress p = resync.get(key);

@@ -65,8 +65,15 @@
     const nodes = $('nodes');
     nodes.replaceChildren(...model.nodes.map(n => el('div', {class: 'node', 'data-node': n.name},
       el('strong', {text: n.name + ' '}), el('span', {class: n.up ? 'svc up' : 'svc down', text: n.up ? 'up' : 'DOWN'}),
-      el('div', {}, ...(n.services || []).map(s => el('span', {class: 'svc ' + (s.up ? 'up' : 'down'),
-        title: s.reason || '', text: s.service + (s.up ? ' ✓' : ' ✗')}))))));
+      el('div', {}, ...(n.services || []).map(s => el('span', {class: 'svc ' + (!s.up ? 'down'
+        : (s.warnings || []).length ? 'warn' : 'up'), 'data-service': s.service,
+        title: [s.reason || '', ...(s.warnings || [])].filter(x => x).join('\n'),
+        text: s.service + (!s.up ? ' ✗' : (s.warnings || []).length ? ' ⚠' : ' ✓')}))),
+      // why a service is down, and what is degraded, in plain text (not only in a tooltip)
+      ...(n.services || []).filter(s => !s.up).map(s => el('div', {class: 'svc-reason down',
+        text: s.service + ' down: ' + (s.reason || 'no reason given')})),
+      ...(n.services || []).flatMap(s => (s.warnings || []).map(w => el('div', {class: 'svc-reason warn',
+        text: '⚠ ' + w})))))));
     const grid = $('grid');
     grid.style.setProperty('--cols', model.nodes.length);
     const head = el('div', {class: 'row head', role: 'row'}, el('div', {text: 'module'}),
@@ -88,6 +95,7 @@
     c.append(el('div', {class: 'state', text: (n.state || 'unknown') + (n.stale ? ' (last seen)' : '')}));
     if (n.readiness) c.append(el('div', {class: 'readiness', text: readable(n.readiness)}));
     if (n.reason) c.append(el('div', {class: 'reason', text: n.reason}));
+    for (const w of (n.warnings || [])) c.append(el('div', {class: 'warning', text: '⚠ ' + w}));
     if (n.resync && n.resync.phase !== 'done') {
       const pct = Math.round((n.resync.fraction || 0) * 100);
       const fill = el('div', {});

@@ -65,6 +65,9 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
         return Thread.ofPlatform().name("sf-heartbeat-tx").daemon(true).unstarted(realtime(r));
     });
     private final long start = System.nanoTime();
+    /** module → mono ms of the engine's last tick and of the last pulse sent (health: are the tasks alive?). */
+    private final Map<String, Long> lastTick = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Long> lastPulse = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** Renews the watchdog's lease after each pulse (a no-op in tests). */
@@ -100,10 +103,12 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
             sender.scheduleAtFixedRate(guard(e, () -> {
                 e.pulse();
                 lease.run();
+                lastPulse.put(e.name(), mono());
             }), pulse, pulse, TimeUnit.MILLISECONDS);
             loop.scheduleAtFixedRate(guard(e, () -> {
                 pollRefusals(e);
                 e.tick();
+                lastTick.put(e.name(), mono());
             }), tick, tick, TimeUnit.MILLISECONDS);
         }
         receivers.forEach(Thread::start);
@@ -124,6 +129,19 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
             }
         });
         return r;
+    }
+
+    /**
+     * Liveness of each module's tasks: ms since its engine last ticked and since its last pulse (counted from the
+     * start when it never did). A task that died (an Error escaped it, its executor is gone) shows as a growing age.
+     */
+    public Map<String, io.steadfast.service.HealthRules.HeartbeatTasks> tasks() {
+        long now = mono();
+        Map<String, io.steadfast.service.HealthRules.HeartbeatTasks> out = new LinkedHashMap<>();
+        engines.forEach((name, e) -> out.put(name, new io.steadfast.service.HealthRules.HeartbeatTasks(
+                now - lastTick.getOrDefault(name, 0L), now - lastPulse.getOrDefault(name, 0L),
+                e.config().heartbeat().timeout())));
+        return out;
     }
 
     public long sendErrors() {

@@ -36,6 +36,8 @@ public final class FilterReconciler {
     private final LongSupplier clock;
     private final Map<String, Long> verifiedAt = new HashMap<>();
     private final Map<String, List<Integer>> lastOwned = new HashMap<>();
+    /** module → why the last attempt to apply (or remove) its filter failed; read by health from any thread. */
+    private final Map<String, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
     private long lastSeq = -1;
     private long lastLowerSeq = -1;
 
@@ -92,6 +94,7 @@ public final class FilterReconciler {
                     LOG.info("{}: {} ({} buckets changed, {} owned, members {}, {} µs)", spec.module(), o.action(),
                             o.changed(), o.owned().size(), o.members(), o.nanos() / 1000);
                 }
+                failures.remove(spec.module());
                 List<Integer> before = lastOwned.put(spec.module(), o.owned());
                 if (!o.owned().equals(before) || o.action() == LbFilter.Action.REMOVED) {
                     changed.add(new FilterStatus(node, spec.module(), spec.iface(), o.members(), o.owned(),
@@ -99,10 +102,16 @@ public final class FilterReconciler {
                 }
             } catch (RuntimeException e) {
                 LOG.error("{}: reconciling the filter failed: {}", spec.module(), e.getMessage());
+                failures.put(spec.module(), String.valueOf(e.getMessage()));
                 verifiedAt.remove(spec.module()); // read the kernel again next time
             }
         }
         return changed;
+    }
+
+    /** module → why its filter could not be applied (the last attempt failed); not synchronized: for health. */
+    public Map<String, String> failures() {
+        return Map.copyOf(failures);
     }
 
     /** The kernel's view of every farm module of this node. */

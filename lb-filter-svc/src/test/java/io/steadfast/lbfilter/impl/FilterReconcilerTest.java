@@ -38,6 +38,8 @@ class FilterReconcilerTest {
         Map<Integer, Boolean> table; // null = no table
         final List<String> scripts = new ArrayList<>();
         int reads;
+        /** When set, every command fails like a machine without nft. */
+        volatile boolean broken;
 
         FakeNft(FilterSpec spec) {
             this.spec = spec;
@@ -45,6 +47,9 @@ class FilterReconcilerTest {
 
         @Override
         public CommandResult run(List<String> argv, Duration timeout, String stdin, Map<String, String> env) {
+            if (broken) {
+                return new CommandResult(argv, -1, "", "Cannot run program \"nft\": error=2, No such file", false);
+            }
             if (argv.get(0).equals("ip")) { // the VIP is never on this fake interface
                 return new CommandResult(argv, 0, "[]", "", false);
             }
@@ -116,6 +121,19 @@ class FilterReconcilerTest {
         assertThat(nft.scripts.getLast()).startsWith("delete element netdev sf_web owned {")
                 .doesNotContain("delete table");
         assertThat(owned()).isEqualTo(spec.table(List.of("node1", "node2")).ownedBy("node1"));
+    }
+
+    @Test
+    void aFilterThatCannotBeAppliedIsAFailureUntilItIs() {
+        nft.broken = true;
+        assertThat(r.reconcile(desired(1, Role.MEMBER, ALL))).isEmpty();
+        assertThat(r.failures()).containsOnlyKeys("web");
+        io.steadfast.service.HealthVerdict v = io.steadfast.service.HealthRules.lbFilter(r.failures());
+        assertThat(v.up()).isFalse();
+        assertThat(v.reason()).startsWith("farm filter of module web not applied: ").contains("nft");
+        nft.broken = false;
+        assertThat(r.reconcile(desired(2, Role.MEMBER, ALL))).hasSize(1);
+        assertThat(r.failures()).isEmpty();
     }
 
     @Test

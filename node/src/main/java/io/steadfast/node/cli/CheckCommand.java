@@ -18,8 +18,9 @@ import java.util.concurrent.Callable;
  * {@code OK|WARNING|CRITICAL|UNKNOWN - …}, exit 0/1/2/3.
  *
  * <p>Whole module (no --node): CRITICAL when nobody serves, or two nodes serve a mirror (split brain); WARNING
- * when it serves but degraded (a node down or not Ready, a mirror ALONE, a checker down); else OK. One node:
- * CRITICAL when STOP, NotReady or unknown; WARNING when Transient or WAIT or a checker is down; else OK.
+ * when it serves but degraded (a node down or not Ready, a mirror ALONE, a checker down, a warning of the console
+ * such as a heartbeat lan lost or a secondary not up to date); else OK. One node: CRITICAL when STOP, NotReady or
+ * unknown; WARNING when Transient or WAIT, a checker is down or the console has a warning; else OK.
  */
 @Command(name = "check", description = {"Monitoring-plugin check of a module: one line, exit 0 OK, 1 WARNING, "
         + "2 CRITICAL, 3 UNKNOWN."})
@@ -60,7 +61,7 @@ public final class CheckCommand implements Callable<Integer> {
                 return report(UNKNOWN, "module " + module + " does not run on " + node);
             }
             return report(nodeStatus(n.get()), module + ": " + ModuleView.describe(n.get()) + reason(n.get())
-                    + checkersDown(n.get()));
+                    + checkersDown(n.get()) + warnings(n.get()));
         }
         List<String> serving = new ArrayList<>();
         int status = OK;
@@ -75,7 +76,7 @@ public final class CheckCommand implements Callable<Integer> {
                 s = Math.max(s, WARNING);
             }
             status = Math.max(status, Math.min(s, WARNING)); // one node's trouble degrades, it does not kill
-            text.append(' ').append(ModuleView.describe(n)).append(checkersDown(n)).append(',');
+            text.append(' ').append(ModuleView.describe(n)).append(checkersDown(n)).append(warnings(n)).append(',');
         }
         text.setLength(text.length() - 1);
         if (serving.isEmpty()) {
@@ -93,7 +94,8 @@ public final class CheckCommand implements Callable<Integer> {
         if (state.isEmpty() || state.get().equals("STOP") || "NOT_READY".equals(n.getString("readiness"))) {
             return CRITICAL;
         }
-        if (state.get().equals("WAIT") || "TRANSIENT".equals(n.getString("readiness")) || !checkersDown(n).isEmpty()) {
+        if (state.get().equals("WAIT") || "TRANSIENT".equals(n.getString("readiness")) || !checkersDown(n).isEmpty()
+                || !warnings(n).isEmpty()) {
             return WARNING;
         }
         return OK;
@@ -109,6 +111,13 @@ public final class CheckCommand implements Callable<Integer> {
                 .map(o -> (JsonObject) o).filter(c -> "DOWN".equals(c.getString("status")))
                 .map(c -> c.getString("checker")).toList();
         return down.isEmpty() ? "" : " [checker down: " + String.join(", ", down) + "]";
+    }
+
+    /** The console's warnings for the module on that node (degraded but working), e.g. a heartbeat lan lost. */
+    private static String warnings(JsonObject n) {
+        List<String> w = n.getJsonArray("warnings", new io.vertx.core.json.JsonArray()).stream()
+                .map(String::valueOf).toList();
+        return w.isEmpty() ? "" : " [warning: " + String.join("; ", w) + "]";
     }
 
     private int report(int status, String text) {

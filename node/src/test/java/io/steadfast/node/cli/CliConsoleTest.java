@@ -225,6 +225,29 @@ class CliConsoleTest {
     }
 
     @Test
+    void checkWarnsAboutADegradedModuleThatStillServes() throws Exception {
+        // node2 hears node1 on lan1 only: the mirror works, one heartbeat lan is lost
+        io.vertx.core.json.JsonObject details = new io.vertx.core.json.JsonObject().put("peers",
+                new io.vertx.core.json.JsonObject().put("node1", new io.vertx.core.json.JsonObject().put("alive", true)
+                        .put("lans", new io.vertx.core.json.JsonObject()
+                                .put("lan1", new io.vertx.core.json.JsonObject().put("up", true))
+                                .put("lan2", new io.vertx.core.json.JsonObject().put("up", false)))));
+        cluster.vertx.eventBus().publish(io.steadfast.api.HeartbeatApi.MODULE_STATE,
+                new io.steadfast.api.HeartbeatApi.ModuleState("node2", "db", io.steadfast.config.ModuleType.MIRROR,
+                        State.SECOND, Readiness.READY, "up to date", "gen-1", true, System.currentTimeMillis() + 1,
+                        details).toJson());
+        cluster.await(() -> cluster.console.view().moduleState("db", "node2")
+                .map(x -> x.details().encode().contains("lan2")).orElse(false), "the degraded state");
+        Run node = run("check", "-m", "db", "--node", "node2");
+        assertThat(node.code()).isEqualTo(1);
+        assertThat(node.out()).startsWith("WARNING - ")
+                .contains("[warning: db: heartbeat lan lan2 to node1 lost (still heard on lan1)]");
+        Run module = run("check", "-m", "db");
+        assertThat(module.code()).isEqualTo(1);
+        assertThat(module.out()).startsWith("WARNING - ").contains("lan2 to node1 lost");
+    }
+
+    @Test
     void logShowsTheMergedTail() {
         Run all = run("log", "-m", "db");
         assertThat(all.code()).isZero();

@@ -118,6 +118,11 @@ public final class DirMount implements AutoCloseable {
         log.info("replicated filesystem mounted at {} (backing {})", dir, backing);
     }
 
+    /** True while this directory's replicated filesystem is mounted (reads /proc/self/mountinfo: blocking). */
+    public boolean mounted() {
+        return fuse != null && mountedFuse(dir);
+    }
+
     static String libfuse() {
         for (String p : List.of("/lib/x86_64-linux-gnu/libfuse3.so.3", "/usr/lib/x86_64-linux-gnu/libfuse3.so.3",
                 "/lib/aarch64-linux-gnu/libfuse3.so.3", "/usr/lib/aarch64-linux-gnu/libfuse3.so.3",

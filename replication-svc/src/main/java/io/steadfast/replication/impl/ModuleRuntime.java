@@ -49,6 +49,11 @@ public final class ModuleRuntime implements AutoCloseable {
         return replicator;
     }
 
+    /** The directories whose replicated filesystem is no longer mounted (blocking: reads the mount table). */
+    public List<String> unmounted() {
+        return mounts.stream().filter(m -> !m.mounted()).map(m -> m.dir().toString()).toList();
+    }
+
     public List<DirMount> mounts() {
         return mounts;
     }
