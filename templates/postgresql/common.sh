@@ -30,12 +30,23 @@ as_pg() {
 
 # The PID in PGDATA/postmaster.pid when it is a live postmaster of this data directory, else nothing.
 # (After a crash or a failover the file is stale: its PID is dead, or belongs to an unrelated process.)
+# "Of this data directory": its working directory is the same directory (device and inode) as $PGDATA here. The
+# path alone is not enough where several nodes share one machine in their own mount namespaces (the lab, the
+# demo): the secondary's copy of postmaster.pid names the primary's live postmaster, whose working directory has
+# the same path in the primary's namespace, but is another file system. When either side cannot be read (a
+# replicated mount whose service is gone), the paths are compared.
 pg_pid() {
   [ -f "$PGDATA/postmaster.pid" ] || return 0
   _pid=$(head -n 1 "$PGDATA/postmaster.pid" 2>/dev/null || true)
   case "$_pid" in ''|*[!0-9]*) return 0;; esac
   [ "$(cat "/proc/$_pid/comm" 2>/dev/null || true)" = postgres ] || return 0
-  [ "$(readlink "/proc/$_pid/cwd" 2>/dev/null || true)" = "$(readlink -f "$PGDATA")" ] || return 0
+  _theirs=$(stat -L -c %d:%i "/proc/$_pid/cwd" 2>/dev/null || true)
+  _ours=$(stat -L -c %d:%i "$PGDATA" 2>/dev/null || true)
+  if [ -n "$_theirs" ] && [ -n "$_ours" ]; then
+    [ "$_theirs" = "$_ours" ] || return 0
+  else
+    [ "$(readlink "/proc/$_pid/cwd" 2>/dev/null || true)" = "$(readlink -f "$PGDATA")" ] || return 0
+  fi
   echo "$_pid"
 }
 

@@ -35,7 +35,7 @@ public final class Demo {
     /** Fixed, so that {@code --down} finds the lab even when the state file is gone. */
     public static final String PREFIX = "sfdemo";
     static final int NODES = 3;
-    static final int STEPS = 7;
+    static final int STEPS = 8;
     static final Duration CLUSTER_TIMEOUT = Duration.ofSeconds(90);
     /** Starting the apps, the first resync and the farm's membership; generous for a loaded 2-core machine. */
     static final Duration MODULES_TIMEOUT = Duration.ofSeconds(180);
@@ -43,6 +43,12 @@ public final class Demo {
     static final Duration CONSOLE_TIMEOUT = Duration.ofSeconds(15);
     static final Duration POLL = Duration.ofMillis(500);
     static final String ADMIN = "admin";
+    /** initdb, a server started and stopped once, on a loaded 2-core machine. */
+    static final Duration DB_INIT_TIMEOUT = Duration.ofSeconds(150);
+    /** The template's stop with force: an immediate shutdown, then SIGKILL. */
+    static final Duration DB_STOP_TIMEOUT = Duration.ofSeconds(40);
+    /** The nodes of the mirror {@code db}, node1 its first primary. */
+    static final List<String> DB_NODES = List.of("node1", "node2");
 
     private final Path home;
     private final Path dir;
@@ -110,6 +116,7 @@ public final class Demo {
             return 1;
         }
         Process relay = null;
+        LabCluster cluster = null;
         try {
             String password = newPassword();
             Path users = dir.resolve("users");
@@ -117,25 +124,33 @@ public final class Demo {
             UsersFile.add(users, ADMIN, Role.ADMIN, password.toCharArray(), false, PasswordHash.DEFAULT_ITERATIONS);
             Files.writeString(dir.resolve("admin.credentials"), ADMIN + ":" + password + "\n");
             Files.setPosixFilePermissions(dir.resolve("admin.credentials"), PosixFilePermissions.fromString("rw-------"));
-            LabCluster cluster = LabCluster.configure(lab, home, dir, DemoModules.yaml(home), Optional.of(users))
-                    .privateDir(DemoModules.dataDir(home)).withWatchdog();
-            step(3, "starting a node agent in each node (logs in " + dir + ")");
+            writeSecret(dir.resolve("db.password"), newPassword());
+            cluster = LabCluster.configure(lab, home, dir, DemoModules.yaml(home), Optional.of(users))
+                    .privateDir(DemoModules.DATA).privateDir(DemoModules.LOCAL).withWatchdog();
+            step(3, "creating the PostgreSQL database in node1's copy of the replicated directory "
+                    + DemoModules.DATA + " (node2's arrives by the first resync)");
+            initDatabase(cluster);
+            step(4, "starting a node agent in each node (logs in " + dir + ")");
             cluster.startAll();
-            step(4, "waiting for the cluster to form");
+            step(5, "waiting for the cluster to form");
             String clusterName = waitForCluster(cluster);
-            step(5, "waiting for modules: mirror PRIM + SECOND Ready, farm UP/Ready on every node");
+            step(6, "waiting for modules: mirror PRIM + SECOND Ready, farm UP/Ready on every node");
             waitForModules(cluster);
-            step(6, "checking the VIPs from the client " + lab.client(1).namespace());
+            step(7, "checking the VIPs from the client " + lab.client(1).namespace());
             probeEndpoints(cluster);
-            step(7, "publishing node1's console on 127.0.0.1:" + LabCluster.CONSOLE_PORT);
+            step(8, "publishing node1's console on 127.0.0.1:" + LabCluster.CONSOLE_PORT);
             // the console listens inside node1's namespace: relayed to 127.0.0.1 here (only a listening socket)
             Path relayLog = dir.resolve("forwarder.log");
             relay = cluster.relayConsole("node1", "127.0.0.1", LabCluster.CONSOLE_PORT, relayLog);
             waitForRelay(relay, relayLog, clusterName);
             JsonArray pids = new JsonArray();
-            cluster.agents().values().forEach(p -> pids.add(p.pid()));
+            JsonObject nodes = new JsonObject();
+            cluster.agents().forEach((node, p) -> {
+                pids.add(p.pid());
+                nodes.put(node, p.pid());
+            });
             Files.writeString(dir.resolve("demo.json"), new JsonObject().put("prefix", PREFIX).put("agents", pids)
-                    .put("forwarder", relay.pid()).encodePrettily());
+                    .put("nodes", nodes).put("forwarder", relay.pid()).encodePrettily());
             lab.detach();
             printAccess();
             return 0;
@@ -144,10 +159,10 @@ public final class Demo {
         } catch (IOException | RuntimeException e) {
             report(new Failed(String.valueOf(e.getMessage() == null ? e : e.getMessage()), logs(NODES)), true);
         } catch (InterruptedException e) {
-            removeLab(lab, relay);
+            removeLab(lab, relay, cluster);
             throw e;
         }
-        removeLab(lab, relay);
+        removeLab(lab, relay, cluster);
         return 1;
     }
 
@@ -163,10 +178,19 @@ public final class Demo {
         err.flush();
     }
 
-    /** Undoes a failed start: the relay by its PID, the lab's processes and namespaces. */
-    private void removeLab(Lab lab, Process relay) throws InterruptedException {
+    /** Undoes a failed start: the relay by its PID, PostgreSQL, the lab's processes and namespaces. */
+    private void removeLab(Lab lab, Process relay, LabCluster cluster) throws InterruptedException {
         if (relay != null) {
             LabCluster.stopRelay(relay);
+        }
+        if (cluster != null) {
+            Map<String, Long> agents = new java.util.LinkedHashMap<>();
+            cluster.agents().forEach((node, p) -> {
+                if (p.isAlive()) {
+                    agents.put(node, p.pid());
+                }
+            });
+            stopDatabase(agents);
         }
         try {
             lab.close();
@@ -174,6 +198,93 @@ public final class Demo {
             err.println("steadfast demo: removing the lab failed: " + e.getMessage() + "; try ./steadfast demo --down");
             err.flush();
         }
+        removeMountPoints();
+    }
+
+    private static void writeSecret(Path file, String content) throws IOException {
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, content + "\n");
+    }
+
+    /**
+     * Creates the database once, in node1's copy of the replicated directory, before any agent runs
+     * (examples/demo/db-init: the template's init, the role {@code demo}, the database {@code demo}, the table
+     * {@code visits}); writes each db node's node.conf (its cluster_name) into its node-local copy.
+     */
+    private void initDatabase(LabCluster cluster) throws Failed, IOException {
+        for (String node : DB_NODES) {
+            Path local = Files.createDirectories(cluster.privateCopy(node, DemoModules.LOCAL));
+            Files.writeString(local.resolve(DemoModules.NODE_CONF_NAME), "cluster_name = '" + node + "'\n");
+        }
+        List<String> argv = new ArrayList<>(List.of("env", "DEMO_PASSWORD_FILE=" + dir.resolve("db.password"),
+                "DEMO_CLIENTS=" + DemoModules.PG_CLIENTS, "DEMO_NODE_CONF=" + DemoModules.NODE_CONF));
+        argv.addAll(DemoModules.pgEnv());
+        argv.add(home.resolve("examples").resolve("demo").resolve("db-init").toString());
+        ExecResult r;
+        try {
+            r = cluster.execWithPrivateDirs("node1", DB_INIT_TIMEOUT, argv.toArray(String[]::new));
+        } catch (io.steadfast.lab.LabException e) {
+            r = new ExecResult(-1, "", String.valueOf(e.getMessage()));
+        }
+        Path log = cluster.privateCopy("node1", DemoModules.LOCAL).resolve(DemoModules.PG_LOG_NAME);
+        if (!r.ok()) {
+            List<String> lines = new ArrayList<>();
+            lines.add("examples/demo/db-init failed (exit " + r.exitCode() + "):");
+            (r.stdout() + r.stderr()).strip().lines().forEach(l -> lines.add("  " + l));
+            throw new Failed(lines, List.of(log));
+        }
+        r.stdout().strip().lines().reduce((a, b) -> b).ifPresent(l -> out.println("      " + l));
+        out.flush();
+    }
+
+    /**
+     * A node's PostgreSQL log, seen from this machine: in its copy of {@link DemoModules#LOCAL}, the second private
+     * directory (LabCluster.privateCopy).
+     */
+    private Path pgLog(String node) {
+        return copy(node, 1).resolve(DemoModules.PG_LOG_NAME);
+    }
+
+    /**
+     * Stops PostgreSQL wherever it runs: the template's stop with {@code force} (an immediate shutdown, then
+     * SIGKILL of the postmaster named by postmaster.pid and its children, by PID) in each db node's agent's mount
+     * namespace, where the replicated directory is mounted. Idempotent: "not running" where it does not run.
+     */
+    private void stopDatabase(Map<String, Long> agents) {
+        for (String node : DB_NODES) {
+            Long pid = agents.get(node);
+            if (pid == null || ProcessHandle.of(pid).filter(Demo::isOurs).isEmpty()) {
+                continue;
+            }
+            io.steadfast.exec.CommandResult r = new io.steadfast.exec.CommandRunner()
+                    .run(DemoModules.pgForceStop(home, pid, node), DB_STOP_TIMEOUT);
+            String said = (r.stdout() + r.stderr()).strip().lines().reduce((a, b) -> b).orElse("");
+            out.println("PostgreSQL on " + node + ": " + (r.ok() ? said : "stop failed: " + r.describe()));
+            out.flush();
+        }
+    }
+
+    /** The mount points under /run (empty directories on this machine; the copies are in the demo's directory). */
+    private void removeMountPoints() {
+        if (!Files.isDirectory(DemoModules.BASE)) {
+            return;
+        }
+        try (var files = Files.walk(DemoModules.BASE)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                try {
+                    if (!Files.isDirectory(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        throw new IOException("not a directory");
+                    }
+                    Files.delete(f); // empty directories only: never a node's data
+                } catch (IOException e) {
+                    err.println("steadfast demo: left " + f + ": " + e);
+                }
+            }
+        } catch (IOException e) {
+            err.println("steadfast demo: cannot list " + DemoModules.BASE + ": " + e);
+        }
+        err.flush();
     }
 
     private List<Path> logs(int nodes) {
@@ -193,7 +304,11 @@ public final class Demo {
                 logs.add(dir.resolve("node" + i + ".log"));
             }
         }
-        return logs.isEmpty() ? logs(NODES) : logs;
+        logs = logs.isEmpty() ? logs(NODES) : logs;
+        if (problems.stream().anyMatch(p -> p.startsWith("db"))) {
+            DB_NODES.stream().map(this::pgLog).filter(Files::exists).forEach(logs::add);
+        }
+        return logs;
     }
 
     /** Each demo starts afresh: logs, persisted states and replicated data of an earlier one would mislead. */
@@ -274,7 +389,7 @@ public final class Demo {
             DemoReadiness r = view.map(DemoReadiness::of).orElse(null);
             String progress = r == null ? "node1's console does not answer" : r.progress();
             if (!progress.equals(last)) {
-                out.println("[5/" + STEPS + "] waiting for modules: " + progress);
+                out.println("[" + step + "/" + STEPS + "] waiting for modules: " + progress);
                 out.flush();
                 last = progress;
             }
@@ -293,15 +408,14 @@ public final class Demo {
     /** Every module's service must answer through its VIP from the client, as a user would reach it. */
     private void probeEndpoints(LabCluster cluster) throws InterruptedException, Failed {
         LabClient client = cluster.lab().client(1);
+        String pgPassword = dbPassword();
         for (DemoModules.Endpoint e : DemoModules.ENDPOINTS) {
             long deadline = System.nanoTime() + VIP_TIMEOUT.toNanos();
             String why = "no answer";
             while (true) {
                 ExecResult r;
                 try {
-                    r = e.http() ? client.exec(Duration.ofSeconds(10), "curl", "-sS", "-f", "--max-time", "3", e.url())
-                            : client.exec(Duration.ofSeconds(10), "socat", "-u", "OPEN:/dev/null",
-                                    "TCP:" + e.addr() + ":" + e.port() + ",connect-timeout=3");
+                    r = client.exec(Duration.ofSeconds(10), e.probe(pgPassword).toArray(String[]::new));
                 } catch (io.steadfast.lab.LabException ex) {
                     r = new ExecResult(-1, "", String.valueOf(ex.getMessage()));
                 }
@@ -313,8 +427,12 @@ public final class Demo {
                 }
                 why = r.stderr().isBlank() ? "exit " + r.exitCode() : r.stderr().strip();
                 if (System.nanoTime() >= deadline) {
+                    List<Path> logs = logs(NODES);
+                    if (e.kind() == DemoModules.Kind.POSTGRESQL) {
+                        DB_NODES.stream().map(this::pgLog).filter(Files::exists).forEach(logs::add);
+                    }
                     throw new Failed(e.module() + ": " + e.url() + " does not answer from " + client.namespace()
-                            + " within " + VIP_TIMEOUT.toSeconds() + " s: " + why, logs(NODES));
+                            + " within " + VIP_TIMEOUT.toSeconds() + " s: " + why, logs);
                 }
                 Thread.sleep(POLL.toMillis());
             }
@@ -375,15 +493,25 @@ public final class Demo {
         out.println("State:     ./steadfast state");
         out.println("Modules:   " + String.join("   ", DemoModules.ENDPOINTS.stream()
                 .map(e -> e.module() + " " + e.url()).toList()) + "   (VIPs, from the client " + PREFIX + "-c1)");
-        DemoModules.Endpoint first = DemoModules.ENDPOINTS.getFirst();
-        out.println("Try:       ip netns exec " + PREFIX + "-c1 " + (first.http() ? "curl " + first.url()
-                : "socat - TCP:" + first.addr() + ":" + first.port()) + " ;"
-                + " STEADFAST_TOKEN=" + credentials() + " ./steadfast swap -m " + first.module());
+        DemoModules.Endpoint db = DemoModules.ENDPOINTS.getFirst();
+        out.println("Query db:  " + DemoModules.queryCommand(PREFIX + "-c1", db, dbPassword()));
+        out.println("           (PostgreSQL through the VIP: one visit more, then the visits per node that served"
+                + " them; the password is also in " + dir.resolve("db.password") + ")");
+        out.println("Swap:      STEADFAST_TOKEN=" + credentials() + " ./steadfast swap -m " + db.module()
+                + "   (then query again: the rows are there, served by node2)");
         out.println("Inside:    ip netns exec " + PREFIX + "-n1 bash   (nodes " + PREFIX + "-n1..n" + NODES
                 + ", client " + PREFIX + "-c1)");
         out.println("Config:    " + dir.resolve("steadfast.yml"));
         out.println("Remove:    ./steadfast demo --down");
         out.flush();
+    }
+
+    private String dbPassword() {
+        try {
+            return Files.readString(dir.resolve("db.password")).strip();
+        } catch (IOException e) {
+            return "(see " + dir.resolve("db.password") + ")";
+        }
     }
 
     private String credentials() {
@@ -394,22 +522,75 @@ public final class Demo {
         }
     }
 
-    /** Stops the agents and the forwarder (by the PIDs recorded), then removes the lab's namespaces. */
+    /**
+     * Stops PostgreSQL (the template's stop with force, in each db node's agent's mount namespace), then the agents
+     * and the forwarder (by the PIDs recorded), then PostgreSQL once more in each db node's own view of its copies
+     * (a server an agent restarted meanwhile), then removes the lab's namespaces (and whatever still runs in them)
+     * and the mount points in /run.
+     */
     public int down() throws IOException {
         Path state = dir.resolve("demo.json");
         if (Files.exists(state)) {
             JsonObject json = new JsonObject(Files.readString(state));
+            Map<String, Long> agents = new java.util.LinkedHashMap<>();
+            json.getJsonObject("nodes", new JsonObject()).forEach(e -> agents.put(e.getKey(),
+                    ((Number) e.getValue()).longValue()));
+            stopDatabase(agents);
             List<Long> pids = new ArrayList<>();
             json.getJsonArray("agents", new JsonArray()).forEach(p -> pids.add(((Number) p).longValue()));
             pids.add(json.getLong("forwarder", -1L));
+            List<ProcessHandle> killed = new ArrayList<>();
             for (long pid : pids) {
-                ProcessHandle.of(pid).filter(Demo::isOurs).ifPresent(ProcessHandle::destroyForcibly);
+                ProcessHandle.of(pid).filter(Demo::isOurs).ifPresent(h -> {
+                    h.destroyForcibly();
+                    killed.add(h);
+                });
+            }
+            for (ProcessHandle h : killed) {
+                try {
+                    h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    err.println("steadfast demo: pid " + h.pid() + " did not exit: " + e);
+                }
+            }
+            if (!agents.isEmpty()) {
+                stopDatabaseInNodeViews();
             }
         }
         List<String> removed = Lab.destroy(PREFIX);
         Files.deleteIfExists(state);
+        removeMountPoints();
         out.println(removed.isEmpty() ? "No demo lab was running." : "Removed the demo lab: " + String.join(" ", removed));
         return 0;
+    }
+
+    /**
+     * With the agents gone (their replicated mounts with them): the template's stop with force in each db node's
+     * namespace with its own copies bound on the configured paths, as the agent had them before its mount. Stops a
+     * server left running (by the PID in postmaster.pid); "not running" otherwise.
+     */
+    private void stopDatabaseInNodeViews() {
+        for (String node : DB_NODES) {
+            String ns = PREFIX + "-n" + node.substring("node".length());
+            if (!Lab.listNamespaces().contains(ns)) {
+                continue;
+            }
+            List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns, "sh", "-c",
+                    "mount --bind '" + copy(node, 0) + "' '" + DemoModules.DATA + "' && mount --bind '" + copy(node, 1)
+                            + "' '" + DemoModules.LOCAL + "' && exec \"$@\"", "sh"));
+            argv.addAll(DemoModules.pgScript(home, "stop"));
+            argv.addAll(List.of("PRIM", "STOP", "demo", "force"));
+            io.steadfast.exec.CommandResult r = new io.steadfast.exec.CommandRunner().run(argv, DB_STOP_TIMEOUT);
+            if (!r.ok()) {
+                err.println("steadfast demo: PostgreSQL on " + node + ": stop failed: " + r.describe());
+                err.flush();
+            }
+        }
+    }
+
+    /** A node's copy of the i-th private directory (0: {@link DemoModules#DATA}, 1: {@link DemoModules#LOCAL}). */
+    private Path copy(String node, int i) {
+        return dir.resolve(node).resolve("private").resolve(String.valueOf(i));
     }
 
     /** A recorded PID is only killed if it is still one of ours (a steadfast agent or the socat relay). */

@@ -38,6 +38,9 @@ final class DemoTools {
         m.put("sysctl", "procps");           // the lab's and the VIP's kernel settings
         m.put("mount", "mount");             // each lab node's own copy of the replicated directory
         m.put("setsid", "util-linux");       // agents and relay in their own sessions
+        m.put("setpriv", "util-linux");      // the PostgreSQL template runs the server as user postgres
+        m.put("nsenter", "util-linux");      // demo --down stops PostgreSQL in the agent's mount namespace
+        m.put("psql", "postgresql");         // the db probe from the client (postgresql-client, a dependency)
         return java.util.Collections.unmodifiableMap(m);
     }
 

@@ -113,8 +113,26 @@ public final class LabCluster {
     }
 
     private List<String> wrapper(String node) {
+        List<String> w = new java.util.ArrayList<>(List.of("setsid"));
+        w.addAll(binds(node));
+        return w;
+    }
+
+    /**
+     * Runs {@code argv} in {@code node}'s namespace as the agent would see the file system: its copies of the
+     * {@link #privateDir(Path) private directories} bound on their paths (in a mount namespace of its own, gone when
+     * the command exits; the agent's mounts, FUSE included, are not there). Bounded by {@code timeout}.
+     */
+    public ExecResult execWithPrivateDirs(String node, Duration timeout, String... argv) {
+        List<String> full = new java.util.ArrayList<>(binds(node));
+        full.addAll(List.of(argv));
+        return lab.node(node).exec(timeout, full.toArray(String[]::new));
+    }
+
+    /** {@code sh -c 'mount --bind … && exec "$@"' sh}: the bind mounts of the private directories, if any. */
+    private List<String> binds(String node) {
         if (privateDirs.isEmpty()) {
-            return List.of("setsid");
+            return List.of();
         }
         StringBuilder script = new StringBuilder();
         for (Path p : privateDirs) {
@@ -127,7 +145,7 @@ public final class LabCluster {
             script.append("mount --bind '").append(copy).append("' '").append(p).append("' && ");
         }
         script.append("exec \"$@\"");
-        return List.of("setsid", "sh", "-c", script.toString(), "sh");
+        return List.of("sh", "-c", script.toString(), "sh");
     }
 
     public Path config() {

@@ -81,8 +81,8 @@ class DemoToolsTest {
         Demo demo = new Demo(tmp.resolve("home"), new PrintWriter(out, true), new PrintWriter(err, true),
                 Map.of("PATH", bin(present).toString()));
         assertThat(demo.up()).isEqualTo(1);
-        assertThat(out.toString()).isEqualTo("[1/7] checking the tools a node needs\n");
-        assertThat(err.toString()).startsWith("steadfast demo: FAILED at [1/7] checking the tools a node needs\n"
+        assertThat(out.toString()).isEqualTo("[1/8] checking the tools a node needs\n");
+        assertThat(err.toString()).startsWith("steadfast demo: FAILED at [1/8] checking the tools a node needs\n"
                 + "  missing: socat (package socat)").contains("scripts/lib/packages-node");
         assertThat(tmp.resolve("home/.lab")).as("nothing created").doesNotExist();
     }

@@ -64,7 +64,7 @@ class LauncherDemoTest {
         stub("apt-get", "echo \"$*\" >> " + log + "; [ \"$1\" = update ] && exit 0; echo 'E: no network' >&2; exit 100");
         CommandResult r = launcher(bin, "demo");
         assertThat(r.exitCode()).isEqualTo(1);
-        assertThat(r.stdout()).contains("[0/7] installing the Debian packages a node needs");
+        assertThat(r.stdout()).contains("[0/8] installing the Debian packages a node needs");
         assertThat(r.stderr()).contains("E: no network")
                 .contains("steadfast demo: FAILED installing the packages a node needs");
         List<String> calls = Files.readAllLines(log);
