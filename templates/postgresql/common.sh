@@ -36,6 +36,17 @@ as_pg() {
 # the same path in the primary's namespace, but is another file system. When either side cannot be read (a
 # replicated mount whose service is gone), the paths are compared.
 pg_pid() {
+  if ! [ -d "$PGDATA" ] && [ -e "$PG_SOCKET_DIR/.s.PGSQL.$PGPORT.lock" ]; then
+    # PGDATA unreachable — a replicated mount whose agent died (ENOTCONN) — while a server may still run on it:
+    # the socket's lock file is node-local and names the postmaster (line 1) and its data directory (line 2)
+    _pid=$(sed -n 1p "$PG_SOCKET_DIR/.s.PGSQL.$PGPORT.lock" 2>/dev/null || true)
+    _dir=$(sed -n 2p "$PG_SOCKET_DIR/.s.PGSQL.$PGPORT.lock" 2>/dev/null || true)
+    case "$_pid" in ''|*[!0-9]*) return 0;; esac
+    [ "$(cat "/proc/$_pid/comm" 2>/dev/null || true)" = postgres ] || return 0
+    [ "$_dir" = "$PGDATA" ] || return 0
+    echo "$_pid"
+    return 0
+  fi
   [ -f "$PGDATA/postmaster.pid" ] || return 0
   _pid=$(head -n 1 "$PGDATA/postmaster.pid" 2>/dev/null || true)
   case "$_pid" in ''|*[!0-9]*) return 0;; esac

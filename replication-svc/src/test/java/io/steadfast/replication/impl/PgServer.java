@@ -52,7 +52,12 @@ final class PgServer {
 
     /** Runs a template script ({@code init}, {@code start}, {@code stop}) in the node's mount namespace. */
     Exec script(String name, String... args) throws IOException, InterruptedException {
-        List<String> argv = new ArrayList<>(List.of("nsenter", "-t", Long.toString(node.pid()), "-m", "--", "env",
+        return scriptIn(node.pid(), name, args);
+    }
+
+    /** As {@link #script}, in the mount namespace of process {@code pid} (e.g. the server's, once the node died). */
+    Exec scriptIn(long pid, String name, String... args) throws IOException, InterruptedException {
+        List<String> argv = new ArrayList<>(List.of("nsenter", "-t", Long.toString(pid), "-m", "--", "env",
                 "PGDATA=" + pgdata, "PGPORT=" + port, "PG_SOCKET_DIR=" + socketDir, "PG_LOG=" + log, "PG_LISTEN=",
                 "STEADFAST_MODULE=db", TEMPLATE.resolve(name).toString()));
         argv.addAll(List.of(args));

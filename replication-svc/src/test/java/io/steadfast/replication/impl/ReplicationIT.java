@@ -555,8 +555,9 @@ class ReplicationIT {
 
     /**
      * Issue 15: PostgreSQL of the project's template, run as user postgres, on the replicated directory. A ledger
-     * client (one transaction per row) and pgbench write; the primary loses power (its replication node and the
-     * whole server killed -9) → the server starts on the secondary's copy (crash recovery), every acknowledged row is
+     * client (one transaction per row) and pgbench write; the primary crashes (its replication node killed -9, its
+     * mount dead under the server, then the server killed by the template's forced stop, as the watchdog does) → the
+     * server starts on the secondary's copy (crash recovery), every acknowledged row is
      * there and pg_amcheck finds nothing; the old primary returns as the target, is resynchronised, the roles are
      * swapped back, and every row is still there.
      */
@@ -582,8 +583,12 @@ class ReplicationIT {
                     Thread.sleep(20);
                 }
                 assertThat(ledger.count()).as("rows committed before the power loss").isGreaterThanOrEqualTo(300);
-                n1.kill9(); // power loss: the node's replication and its whole server at once
-                pg1.kill9();
+                long postmaster = pg1.postmaster();
+                n1.kill9(); // the node's replication dies: its mount with it (ENOTCONN under the server)
+                // the template's forced stop still finds the server (by its node-local socket lock) and kills it,
+                // as the watchdog's stop_prim does after an agent crash
+                expectOk(pg1.scriptIn(postmaster, "stop", "PRIM", "STOP", "stop", "force"));
+                assertThat(ProcessHandle.of(postmaster).map(ProcessHandle::isAlive).orElse(false)).isFalse();
                 ledger.awaitEnd();
                 acked = ledger.acked();
             }
