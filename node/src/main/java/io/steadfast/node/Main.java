@@ -46,7 +46,9 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         // start, stop, restart, stopstart, forcestop, prim, second, swap: one class, one name per command
         for (io.steadfast.api.Command c : io.steadfast.api.Command.values()) {
-            cli.addSubcommand(c.id(), new ModuleCommand(c));
+            if (c != io.steadfast.api.Command.SPLITBRAIN_ACK) { // `steadfast splitbrain ack`
+                cli.addSubcommand(c.id(), new ModuleCommand(c));
+            }
         }
         withHelpEverywhere(cli);
         cli.setOut(out);
