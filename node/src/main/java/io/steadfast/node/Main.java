@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
         subcommands = {NodeCommand.class, SvcCommand.class, ConfigTestCommand.class, StateCommand.class,
                 DemoCommand.class, CheckCommand.class, LogCommand.class, VerifyCommand.class, UserCommand.class,
                 LabCommand.class, io.steadfast.node.watchdog.WatchdogCommand.class,
-                io.steadfast.node.cli.CheckerCommand.class})
+                io.steadfast.node.cli.CheckerCommand.class, io.steadfast.node.cli.SplitbrainCommand.class})
 public final class Main implements Runnable {
     /** Usage errors (sysexits EX_USAGE), as the interface promises. */
     public static final int EXIT_USAGE = 64;
