@@ -48,19 +48,30 @@ public final class ReplicationApi {
         IDLE, SOURCE, TARGET
     }
 
-    public record RoleRequest(String module, Optional<String> peer, String generation, boolean fullsync)
-            implements BusMessage {
+    /**
+     * @param keepCopyAt demote after a split brain: copy the replicated directories there first (under
+     *                   {@code <state_dir>/diverged/<module>/}; refused elsewhere), and fail without demoting when the
+     *                   copy cannot be made
+     */
+    public record RoleRequest(String module, Optional<String> peer, String generation, boolean fullsync,
+                              Optional<String> keepCopyAt) implements BusMessage {
+        public RoleRequest(String module, Optional<String> peer, String generation, boolean fullsync) {
+            this(module, peer, generation, fullsync, Optional.empty());
+        }
+
         public JsonObject toJson() {
             JsonObject json = new JsonObject().put("v", VERSION).put("module", module).put("generation", generation)
                     .put("fullsync", fullsync);
             peer.ifPresent(p -> json.put("peer", p));
+            keepCopyAt.ifPresent(p -> json.put("keepCopyAt", p));
             return json;
         }
 
         public static RoleRequest fromJson(JsonObject json) {
             Fields.version(json);
             return new RoleRequest(Fields.string(json, "module"), Fields.optString(json, "peer"),
-                    Fields.optString(json, "generation").orElse(""), Fields.optBool(json, "fullsync", false));
+                    Fields.optString(json, "generation").orElse(""), Fields.optBool(json, "fullsync", false),
+                    Fields.optString(json, "keepCopyAt"));
         }
     }
 

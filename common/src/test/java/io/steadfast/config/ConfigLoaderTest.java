@@ -537,4 +537,23 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.load(missing).problems()).extracting(ConfigProblem::toString)
                 .containsExactly(missing + ":1:1: cannot read the file: no such file");
     }
+
+    // ---- splitbrain.after (wave 2)
+
+    @Test
+    void splitbrainAfterDefaultsToKeepCopyAndParsesEveryPolicy() throws IOException {
+        assertThat(problems(BASE)).isEmpty();
+        assertThat(ConfigLoader.loadOrThrow(file).modules().getFirst().splitbrain().after())
+                .isEqualTo(SplitBrainConfig.After.KEEP_COPY);
+        for (SplitBrainConfig.After a : SplitBrainConfig.After.values()) {
+            assertThat(problems(BASE + "    splitbrain: { after: " + a.id() + " }\n")).isEmpty();
+            assertThat(ConfigLoader.loadOrThrow(file).modules().getFirst().splitbrain().after()).isEqualTo(a);
+        }
+    }
+
+    @Test
+    void splitbrainAfterUnknownPolicyIsAnError() throws IOException {
+        assertThat(problems(BASE + "    splitbrain: { after: merge }\n")).containsExactly(
+                at(11, 26, "modules[0] (db): splitbrain.after: \"merge\" is not one of keep-copy | manual | discard"));
+    }
 }

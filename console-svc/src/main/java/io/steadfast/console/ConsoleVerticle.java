@@ -213,6 +213,7 @@ public class ConsoleVerticle extends ServiceVerticle {
         router.get("/api/v1/modules/:m/ready").handler(this::ready);
         router.get("/api/v1/modules/:m/log").handler(this::log);
         router.post("/api/v1/modules/:m/verify").handler(this::verify);
+        router.post("/api/v1/modules/:m/splitbrain/ack").handler(this::splitBrainAck);
         router.post("/api/v1/modules/:m/nodes/:n/:command").handler(this::command);
         router.post("/api/v1/modules/:m/nodes/:n/checkers/:c/:action").handler(this::checkerToggle);
         router.get("/*").handler(StaticHandler.create(WEBROOT).setCachingEnabled(false)
@@ -487,8 +488,14 @@ public class ConsoleVerticle extends ServiceVerticle {
         List<String> options;
         try {
             JsonObject body = bodyJson(rc);
-            options = Fields.strings(body, "options");
-        } catch (BadMessageException e) {
+            options = new java.util.ArrayList<>(Fields.strings(body, "options"));
+            // prim --force: ?force=true or {"force": true} as well as options ["force"]
+            boolean force = Boolean.TRUE.equals(body.getValue("force"))
+                    || "true".equals(rc.request().getParam("force")) || "1".equals(rc.request().getParam("force"));
+            if (force && !options.contains("force")) {
+                options.add("force");
+            }
+        } catch (BadMessageException | ClassCastException e) {
             error(rc, 400, "bad-request", e.getMessage());
             return;
         }
@@ -522,6 +529,43 @@ public class ConsoleVerticle extends ServiceVerticle {
                 COMMAND_TIMEOUT_MS).map(CheckerStatuses::fromJson)
                 .onSuccess(st -> json(rc, 200, st.toJson().put("action", action)))
                 .onFailure(e -> busError(rc, e, "checker service of " + node));
+    }
+
+    /**
+     * {@code POST /api/v1/modules/{m}/splitbrain/ack} ({@code steadfast splitbrain ack -m M}): clears the split-brain
+     * alert of the module on every node of it; 200 with each node's answer, 503 when a node could not be reached
+     * (its alert stands).
+     */
+    private void splitBrainAck(RoutingContext rc) {
+        Optional<ModuleConfig> mod = moduleOf(rc);
+        if (mod.isEmpty()) {
+            return;
+        }
+        ModuleConfig m = mod.get();
+        LOG.info("user {} acknowledges the split-brain alert of module {}", rc.<String>get("user"), m.name());
+        List<Future<JsonObject>> asks = m.nodes().stream().map(n -> ask(HeartbeatApi.command(n),
+                new CommandRequest(m.name(), Command.SPLITBRAIN_ACK, List.of()).toJson(), COMMAND_TIMEOUT_MS)).toList();
+        Future.join(asks).onComplete(ignored -> {
+            JsonObject nodes = new JsonObject();
+            List<String> unreachable = new java.util.ArrayList<>();
+            for (int i = 0; i < asks.size(); i++) {
+                Future<JsonObject> f = asks.get(i);
+                String n = m.nodes().get(i);
+                if (f.succeeded()) {
+                    nodes.put(n, CommandReply.fromJson(f.result()).message());
+                } else {
+                    unreachable.add(n);
+                    nodes.put(n, "not reached: " + f.cause().getMessage());
+                }
+            }
+            if (!unreachable.isEmpty()) {
+                error(rc, 503, "unavailable", "the alert stands on " + String.join(", ", unreachable)
+                        + " (heartbeat service not reached); acknowledged elsewhere: " + nodes.encode());
+                return;
+            }
+            json(rc, 200, new JsonObject().put("module", m.name()).put("nodes", nodes)
+                    .put("message", "split-brain alert acknowledged"));
+        });
     }
 
     /** A module and one of its nodes, from the path. */

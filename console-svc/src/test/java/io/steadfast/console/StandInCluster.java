@@ -200,6 +200,16 @@ public final class StandInCluster implements AutoCloseable {
         return st;
     }
 
+    /** Like heartbeat-svc after a split brain: the alert in the module state's details, until acknowledged. */
+    public ModuleState publishSplitBrain(String node, String module, String alert) {
+        ModuleState cur = states.get(module + "/" + node);
+        ModuleState st = new ModuleState(node, module, cur.type(), cur.state(), cur.readiness(), cur.reason(),
+                cur.generation(), cur.upToDate(), cur.since(), cur.details().copy().put("splitbrain", alert));
+        states.put(module + "/" + node, st);
+        vertx.eventBus().publish(HeartbeatApi.MODULE_STATE, st.toJson());
+        return st;
+    }
+
     public void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean()) {
@@ -287,6 +297,16 @@ public final class StandInCluster implements AutoCloseable {
         ModuleState mine = states.get(req.module() + "/" + node);
         if (mine == null) {
             msg.fail(ErrorCode.NOT_FOUND.code(), "module " + req.module() + " does not run on " + node);
+            return;
+        }
+        if (req.command() == Command.SPLITBRAIN_ACK) {
+            JsonObject d = mine.details().copy();
+            d.remove("splitbrain");
+            ModuleState st = new ModuleState(node, req.module(), mine.type(), mine.state(), mine.readiness(),
+                    mine.reason(), mine.generation(), mine.upToDate(), mine.since(), d);
+            states.put(req.module() + "/" + node, st);
+            vertx.eventBus().publish(HeartbeatApi.MODULE_STATE, st.toJson());
+            msg.reply(new CommandReply(node, req.module(), "split-brain alert acknowledged", mine.state()).toJson());
             return;
         }
         if (req.command() == Command.PRIM && mine.state() == State.PRIM) {

@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
         subcommands = {NodeCommand.class, SvcCommand.class, ConfigTestCommand.class, StateCommand.class,
                 DemoCommand.class, CheckCommand.class, LogCommand.class, VerifyCommand.class, UserCommand.class,
                 LabCommand.class, io.steadfast.node.watchdog.WatchdogCommand.class,
-                io.steadfast.node.cli.CheckerCommand.class})
+                io.steadfast.node.cli.CheckerCommand.class, io.steadfast.node.cli.SplitbrainCommand.class})
 public final class Main implements Runnable {
     /** Usage errors (sysexits EX_USAGE), as the interface promises. */
     public static final int EXIT_USAGE = 64;
@@ -46,7 +46,9 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         // start, stop, restart, stopstart, forcestop, prim, second, swap: one class, one name per command
         for (io.steadfast.api.Command c : io.steadfast.api.Command.values()) {
-            cli.addSubcommand(c.id(), new ModuleCommand(c));
+            if (c != io.steadfast.api.Command.SPLITBRAIN_ACK) { // `steadfast splitbrain ack`
+                cli.addSubcommand(c.id(), new ModuleCommand(c));
+            }
         }
         withHelpEverywhere(cli);
         cli.setOut(out);

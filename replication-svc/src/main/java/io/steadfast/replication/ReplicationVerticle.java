@@ -13,6 +13,7 @@ import io.steadfast.config.ModuleConfig;
 import io.steadfast.config.NodeConfig;
 import io.steadfast.config.ReplicationConfig;
 import io.steadfast.replication.impl.ChannelAuth;
+import io.steadfast.replication.impl.DivergedCopy;
 import io.steadfast.replication.impl.ModuleReplicator;
 import io.steadfast.replication.impl.ModuleRuntime;
 import io.steadfast.service.HealthRules;
@@ -57,7 +58,16 @@ public class ReplicationVerticle extends ServiceVerticle {
         String node = ctx.nodeName();
         serve(ReplicationApi.promote(node), RoleRequest::fromJson, r -> blocking(() -> promote(r).toJson()));
         serve(ReplicationApi.demote(node), RoleRequest::fromJson,
-                r -> blocking(() -> runtime(r.module()).replicator().demote(r.peer().orElse(""), r.fullsync()).toJson()));
+                r -> blocking(() -> {
+                    ModuleReplicator rep = runtime(r.module()).replicator();
+                    if (r.keepCopyAt().isPresent()) {
+                        // a split brain's follower: its diverged copy is kept before anything can overwrite it
+                        rep.keepCopy(DivergedCopy.checkedTarget(ctx.config().cluster().stateDir(), r.module(),
+                                r.keepCopyAt().get()), ctx.config().module(r.module()).orElseThrow()
+                                .replication().orElseThrow().dirs());
+                    }
+                    return rep.demote(r.peer().orElse(""), r.fullsync()).toJson();
+                }));
         serve(ReplicationApi.status(node), ModuleRef::fromJson,
                 r -> blocking(() -> runtime(r.module()).replicator().status().toJson()));
         serve(ReplicationApi.verify(node), ModuleRef::fromJson,

@@ -180,7 +180,15 @@ public final class Phase1 {
                 ? Optional.of(replication(r.map("replication", "dirs", "port", "async", "send_timeout")))
                 : Optional.empty();
         ServiceConfig service = service(r.map("service", "defaultprim", "failover", "maxloop", "loop_interval"));
-        MapReader sb = r.map("splitbrain", "witness");
+        MapReader sb = r.map("splitbrain", "witness", "after");
+        SplitBrainConfig.After after = sb.string("after").flatMap(s -> {
+            Optional<SplitBrainConfig.After> a = SplitBrainConfig.After.of(s);
+            if (a.isEmpty()) {
+                problems.add(sb.value("after"), sb.ctx("after"), MapReader.quote(s)
+                        + " is not one of keep-copy | manual | discard");
+            }
+            return a;
+        }).orElse(SplitBrainConfig.After.KEEP_COPY);
         SplitBrainConfig splitbrain = new SplitBrainConfig(sb.list("witness", it -> it.text().flatMap(s -> {
             try {
                 return Optional.of(WitnessTarget.parse(s));
@@ -188,7 +196,7 @@ public final class Phase1 {
                 it.report(e.getMessage());
                 return Optional.empty();
             }
-        })));
+        })), after);
         ScriptsConfig scripts = scripts(r.map("scripts", "prestart", "start_prim", "stop_prim", "start_both",
                 "stop_both", "poststop", "timeout"));
 

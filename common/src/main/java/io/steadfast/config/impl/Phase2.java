@@ -7,6 +7,7 @@ import io.steadfast.config.FarmRule;
 import io.steadfast.config.HeartbeatConfig;
 import io.steadfast.config.ModuleConfig;
 import io.steadfast.config.ModuleType;
+import io.steadfast.config.SplitBrainConfig;
 import io.steadfast.config.NodeConfig;
 import io.steadfast.config.ProcessConfig;
 import io.steadfast.config.ServiceConfig;
@@ -181,6 +182,10 @@ public final class Phase2 {
         }
         if (m.replication().isPresent()) {
             report(where.keyAt("modules", i, "replication"), "a farm has no replication (type mirror only)");
+        }
+        if (m.splitbrain().after() != SplitBrainConfig.After.KEEP_COPY) {
+            report(where.at("modules", i, "splitbrain", "after"), "a farm has no split-brain copies to keep: "
+                    + "splitbrain.after applies to mirror modules only");
         }
         if (!m.scripts().startPrim().isEmpty()) {
             report(where.keyAt("modules", i, "scripts", "start_prim"),

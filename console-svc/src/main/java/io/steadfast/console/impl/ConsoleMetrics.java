@@ -61,6 +61,10 @@ public final class ConsoleMetrics {
                                 : v.moduleState(mod, node).map(ModuleState::readiness)
                                 .map(r -> r == Readiness.READY ? 1.0 : 0.0).orElse(Double.NaN));
                 if (m.isMirror()) {
+                    gauge("steadfast.splitbrain.alert", "1 while a split-brain alert is not acknowledged "
+                                    + "(`steadfast splitbrain ack`)", mod, node,
+                            v -> v.moduleState(mod, node).map(st -> st.details().getString("splitbrain", "").isEmpty()
+                                    ? 0.0 : 1.0).orElse(0.0));
                     meters.add(FunctionCounter.builder("steadfast.failovers", view, v -> v.failovers(mod, node))
                             .description("failovers seen by this console: SECOND became ALONE")
                             .tags("module", mod, "node", node).register(registry));

@@ -52,10 +52,10 @@ public final class BeatCodec {
             out.writeUTF(s.node());
             out.writeUTF(s.state().name());
             out.writeUTF(s.readiness().name());
-            out.writeUTF(s.generation());
+            out.writeUTF(s.history().encode());
             int flags = (s.upToDate() ? 1 : 0) | (s.exclusive() ? 2 : 0) | (s.holding() ? 4 : 0)
                     | (s.eligible() ? 8 : 0) | (s.wantPrim() ? 16 : 0) | (s.handover() ? 32 : 0)
-                    | (s.yielding() ? 64 : 0);
+                    | (s.yielding() ? 64 : 0) | (s.forced() ? 128 : 0);
             out.writeByte(flags);
             out.writeUTF(s.lastPrim());
             out.writeLong(b.echoSentAt());
@@ -109,10 +109,10 @@ public final class BeatCodec {
             if (in.available() != 0) {
                 throw new Rejected(Rejected.Kind.MALFORMED, "trailing bytes");
             }
-            PeerStatus status = new PeerStatus(node, state, readiness, generation, (flags & 1) != 0,
-                    (flags & 2) != 0, (flags & 4) != 0, (flags & 8) != 0, (flags & 64) != 0, (flags & 16) != 0,
-                    (flags & 32) != 0,
-                    lastPrim);
+            // a history (or, from a node not yet upgraded, a wall-clock generation string: converted)
+            PeerStatus status = new PeerStatus(node, state, readiness, GenerationHistory.parse(generation),
+                    (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0, (flags & 8) != 0, (flags & 64) != 0,
+                    (flags & 16) != 0, (flags & 32) != 0, lastPrim, (flags & 128) != 0);
             return new Beat(cluster, module, lan, bootId, seq, sentAt, status, echoSentAt, echoHold);
         } catch (IOException | IllegalArgumentException e) {
             throw new Rejected(Rejected.Kind.MALFORMED, String.valueOf(e.getMessage()));

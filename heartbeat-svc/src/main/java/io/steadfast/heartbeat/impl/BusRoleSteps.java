@@ -58,6 +58,17 @@ public final class BusRoleSteps implements RoleSteps {
                 new RoleRequest(module, peer, generation, fullsync).toJson(), REPLICATION_TIMEOUT, j -> null);
     }
 
+    /** Keeping a diverged copy copies the replicated directories (reflink where the filesystem can): give it time. */
+    static final Duration KEEP_COPY_TIMEOUT = Duration.ofHours(2);
+
+    @Override
+    public CompletionStage<Void> demote(String module, Optional<String> peer, String generation, boolean fullsync,
+                                        Optional<String> keepCopyAt) {
+        return request("replication-svc", ReplicationApi.demote(node),
+                new RoleRequest(module, peer, generation, fullsync, keepCopyAt).toJson(),
+                keepCopyAt.isPresent() ? KEEP_COPY_TIMEOUT : REPLICATION_TIMEOUT, j -> null);
+    }
+
     @Override
     public CompletionStage<Void> vipUp(String module) {
         return request("vip-svc", VipApi.up(node), new ModuleRef(module).toJson(), VIP_TIMEOUT, j -> {

@@ -70,7 +70,7 @@ public final class Choreographer {
                     named("VIP down", () -> steps.vipDown(mod)),
                     named("replication demote", () -> repl
                             ? steps.demote(mod, c.to() == State.SECOND ? c.peer() : java.util.Optional.empty(),
-                            c.generation(), c.fullsync())
+                            c.generation(), c.fullsync(), c.keepCopyAt())
                             : done()),
                     named("poststop", () -> c.to() == State.STOP ? script(c, mod, Script.POSTSTOP, false) : done())));
             case RESTART -> {
@@ -86,7 +86,8 @@ public final class Choreographer {
                         .thenCompose(x -> CompletableFuture.<Void>failedFuture(new StepFailed("restart: "
                                 + message(e))))).thenCompose(x -> x);
             }
-            case DEMOTE -> repl ? step(mod, "replication demote", () -> steps.demote(mod, c.peer(), c.generation(), c.fullsync()))
+            case DEMOTE -> repl ? step(mod, "replication demote", () -> steps.demote(mod, c.peer(), c.generation(),
+                    c.fullsync(), c.keepCopyAt()))
                     : done();
             case FENCE -> step(mod, "VIP down (fence)", () -> steps.vipDown(mod));
             case UNFENCE -> step(mod, "VIP up (fence lifted)", () -> steps.vipUp(mod));

@@ -42,8 +42,21 @@ public final class FileStateStore implements StateStore {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
         } catch (DecodeException | IllegalArgumentException e) {
-            throw new IllegalStateException(f + " is damaged (" + e.getMessage()
-                    + "); move it away to start this module as a fresh one", e);
+            Path aside = f.resolveSibling(f.getFileName() + ".damaged");
+            try {
+                Files.copy(f, aside, StandardCopyOption.REPLACE_EXISTING); // the evidence, before anything rewrites it
+            } catch (IOException ignored) {
+                // reported below anyway
+            }
+            throw new Damaged(f + " is damaged (" + e.getMessage() + "; a copy is in " + aside.getFileName()
+                    + "): nothing in it is trusted", e);
+        }
+    }
+
+    /** The state file exists but is not a state this code wrote (truncated, garbled, unknown version). */
+    public static final class Damaged extends IllegalStateException {
+        public Damaged(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 

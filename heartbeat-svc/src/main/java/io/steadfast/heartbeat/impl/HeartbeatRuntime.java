@@ -88,7 +88,15 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
     /** Loads states, binds the sockets and starts every module of this node. Blocking. */
     public void start() {
         for (ModuleConfig m : config.modulesOn(node)) {
-            Persisted p = store.load(m.name()).orElse(Persisted.fresh());
+            Persisted p;
+            try {
+                p = store.load(m.name()).orElse(Persisted.fresh());
+            } catch (RuntimeException e) {
+                // a damaged (or unreadable) state is not a reason to crash in a loop, nor to trust any of it: the
+                // module waits for an operator (the machine never becomes primary by itself on it)
+                LOG.error("module {}: {}", m.name(), e.getMessage());
+                p = Persisted.damaged(e.getMessage());
+            }
             ModuleEngine e = new ModuleEngine(config, m, node, codec, p, this);
             engines.put(m.name(), e);
             for (Map.Entry<String, String> lan : e.lans().entrySet()) {

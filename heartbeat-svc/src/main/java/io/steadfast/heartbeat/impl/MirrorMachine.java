@@ -13,6 +13,13 @@ import io.steadfast.service.ServiceException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.steadfast.config.SplitBrainConfig;
+import io.steadfast.heartbeat.impl.GenerationHistory.Relation;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -66,18 +73,28 @@ public final class MirrorMachine implements ModuleMachine {
         void checkWitness(long token);
     }
 
+    /**
+     * @param after      what the follower of a split brain does with its diverged copy
+     * @param divergedDir where it is kept: {@code <state_dir>/diverged/<module>}, one {@code <UTC time>} directory
+     *                   per split brain
+     */
     public record Settings(String module, String self, String peer, List<String> order,
                            Optional<String> defaultprimNode, boolean lastprim, boolean failover, int maxloop,
                            long loopIntervalMs, boolean witness, boolean replication, long startupGraceMs,
-                           long wantPrimMs, long fenceGuardMs) {
+                           long wantPrimMs, long fenceGuardMs, SplitBrainConfig.After after, Path divergedDir) {
         public static Settings of(ModuleConfig m, String self) {
+            return of(m, self, Path.of("/var/lib/steadfast"));
+        }
+
+        public static Settings of(ModuleConfig m, String self, Path stateDir) {
             ServiceConfig s = m.service();
             long timeout = m.heartbeat().timeout().toMillis();
             return new Settings(m.name(), self, m.peerOf(self).orElseThrow(), m.nodes(), s.defaultprimNode(),
                     ServiceConfig.LASTPRIM.equals(s.defaultprim()), s.failover(), s.maxloop(),
                     s.loopInterval().toMillis(), m.splitbrain().hasWitness(), m.replication().isPresent(),
                     timeout + m.heartbeat().pulse().toMillis(), Math.max(5000, 10 * timeout),
-                    fenceGuardMs(m.heartbeat().pulse().toMillis()));
+                    fenceGuardMs(m.heartbeat().pulse().toMillis()), m.splitbrain().after(),
+                    stateDir.resolve("diverged").resolve(m.name()));
         }
 
         /**
@@ -136,8 +153,23 @@ public final class MirrorMachine implements ModuleMachine {
     private boolean yielding;
     private long wantPrimUntil;
     private boolean handover;
+    /** Keeping the diverged copy failed: no automatic follow until an operator acts (reason). */
+    private String keepCopyFailed = "";
+    /**
+     * This node saw its primary go while it was an up-to-date SECOND (in this run): its copy holds every write the
+     * primary had acknowledged, as when failover takes over by itself; `prim` needs no force then.
+     */
+    private boolean lostPrimaryInSync;
     private boolean fullsyncNext;
     private String lastAlert = "";
+    /** The next RELEASE/DEMOTE to SECOND keeps this node's diverged copy there first (split brain, keep-copy). */
+    private Optional<String> keepCopyNext = Optional.empty();
+    /** The history this node takes once its diverged copy is kept (it is then the peer's copy, not up to date). */
+    private GenerationHistory adoptAfterCopy;
+    /** An operator chose the peer's copy (`second`) or this one (`prim --force`) after a split brain. */
+    private boolean operatorChose;
+    private static final DateTimeFormatter UTC = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC);
 
     public MirrorMachine(Settings settings, Persisted persisted, Effects effects) {
         this.s = settings;
@@ -153,6 +185,12 @@ public final class MirrorMachine implements ModuleMachine {
         since = now;
         if (p.adminStopped()) {
             toStop("stopped by an operator (before this restart): `start` to run it", now);
+            return;
+        }
+        if (p.isDamaged()) {
+            toWait(p.damaged() + ": this node does not become primary on it; waiting for an operator (`prim --force`"
+                    + " here, or `second` to follow the peer, this copy kept under " + s.divergedDir() + ")", now);
+            evaluate(now);
             return;
         }
         toWait("starting: listening for the peer (last role " + p.lastRole() + ")", now);
@@ -245,6 +283,16 @@ public final class MirrorMachine implements ModuleMachine {
         }
         RoleChange c = busy;
         busy = null;
+        if (c.keepCopyAt().isPresent()) {
+            // the diverged copy is safe: this copy is now the peer's, to be resynchronised
+            String kept = c.keepCopyAt().get();
+            GenerationHistory h = adoptAfterCopy != null ? adoptAfterCopy : p.history();
+            adoptAfterCopy = null;
+            p = p.withHistory(h, false, false).repaired()
+                    .withAlert(p.alert() + (p.alert().isEmpty() ? "" : "; ") + "this node's copy was kept in " + kept);
+            fx.persist(p);
+            LOG.error("{}: split brain: the diverged copy of this node was kept in {}", s.module(), kept);
+        }
         switch (c.kind()) {
             case FENCE -> {
                 fenceUp(now);
@@ -270,6 +318,15 @@ public final class MirrorMachine implements ModuleMachine {
         RoleChange c = busy;
         busy = null;
         LOG.error("{}: {} to {} failed: {}", s.module(), c.kind(), c.to(), why);
+        if (c.keepCopyAt().isPresent()) {
+            // no copy, no resync: the data of this node stays as it is until an operator looks
+            adoptAfterCopy = null;
+            keepCopyFailed = "SPLIT BRAIN: the diverged copy could not be kept in " + c.keepCopyAt().get() + " (" + why
+                    + "): not resynchronising over it; waiting for an operator (`second` to retry)";
+            toWait(keepCopyFailed, now);
+            afterChange(now);
+            return;
+        }
         if (c.kind() == ChangeKind.FENCE) {
             fenceUp(now); // the witness still decides; a step-down takes the VIP down again
             return;
@@ -305,8 +362,8 @@ public final class MirrorMachine implements ModuleMachine {
         }
         if (state == MirrorState.SECOND && role == ReplicationApi.Role.TARGET) {
             if (upToDate && peer != null && peer.primary()) {
-                if (!p.upToDate() || !p.generation().equals(peer.generation())) {
-                    p = p.withGeneration(peer.generation(), true, false);
+                if (!p.upToDate() || !p.history().equals(GenerationHistory.adopt(peer.history()))) {
+                    p = p.withHistory(GenerationHistory.adopt(peer.history()), true, false).repaired();
                     fx.persist(p);
                 }
                 if (readiness != Readiness.READY) {
@@ -369,27 +426,58 @@ public final class MirrorMachine implements ModuleMachine {
                 return "stopping; the peer takes over if it is up to date";
             }
             case PRIM -> {
+                boolean force = options.contains("force");
                 if (state.primary()) {
+                    if (force && peer != null && relation() == Relation.DIVERGED) {
+                        // the survivor of a split brain, chosen by an operator: the peer follows, keeping its copy
+                        operatorChose = true;
+                        p = p.withForced(true);
+                        fx.persist(p);
+                        note("SPLIT BRAIN: an operator chose this copy (prim --force): " + peer.node()
+                                + " follows it, keeping its own", now);
+                        return "this copy is kept; " + peer.node() + " follows it (its own copy is kept by policy "
+                                + s.after().id() + ")";
+                    }
                     throw conflict("already primary (" + state + ")");
                 }
+                String stale = staleness(now);
                 if (peer != null && peer.holding()) {
+                    if (force && !stale.isEmpty() && peer.primary()) {
+                        clearOperatorFlags();
+                        operatorChose = true;
+                        forceNewGeneration();
+                        wantPrimUntil = now + s.wantPrimMs();
+                        note("forced by an operator although " + stale + ": asked " + peer.node()
+                                + " to hand over (its copy diverges from this one and is kept)", now);
+                        return "asked the primary " + peer.node() + " to hand over (forced: " + stale + ")";
+                    }
                     if (!p.upToDate() || state != MirrorState.SECOND || readiness != Readiness.READY) {
-                        throw conflict("the peer is primary and this copy is not up to date: wait for the resync,"
-                                + " or stop the peer first");
+                        throw conflict("the peer is primary and this copy is not up to date ("
+                                + (stale.isEmpty() ? "resynchronising" : stale) + "): wait for the resync, stop the"
+                                + " peer first, or `prim --force` (the peer's copy is then kept apart as diverged)");
                     }
                     clearOperatorFlags();
                     wantPrimUntil = now + s.wantPrimMs();
                     return "asked the primary " + peer.node() + " to hand over";
                 }
+                if (!stale.isEmpty() && !force) {
+                    throw conflict("refused: " + stale + ". `prim --force` makes this copy primary anyway; a newer"
+                            + " copy elsewhere then diverges from it and is kept under diverged/ when it comes back,"
+                            + " never overwritten");
+                }
                 clearOperatorFlags();
+                operatorChose = force;
                 p = p.withAdminStopped(false);
                 fullsyncNext = fullsync;
-                boolean mayBeStale = !(p.upToDate() && (p.exclusive() || (peer != null
-                        && p.generation().equals(Generation.newest(p.generation(), peer.generation())))));
+                boolean newGen = false;
+                if (!stale.isEmpty()) {
+                    forceNewGeneration();
+                    newGen = true;
+                }
                 acquire(peer != null && peer.state() == State.SECOND ? MirrorState.PRIM : MirrorState.ALONE,
-                        "made primary by an operator" + (mayBeStale ? " (forced: this copy may not be the newest)" : ""),
-                        "prim", now);
-                return "becoming primary";
+                        "made primary by an operator" + (stale.isEmpty() ? "" : " (forced: " + stale + ")"),
+                        "prim", now, newGen);
+                return "becoming primary" + (stale.isEmpty() ? "" : " (forced: " + stale + ")");
             }
             case SECOND, SWAP -> {
                 if (state.primary()) {
@@ -420,6 +508,7 @@ public final class MirrorMachine implements ModuleMachine {
                 }
                 clearOperatorFlags();
                 yielding = true;
+                operatorChose = true; // following the peer is this operator's choice, even over a diverged copy
                 fullsyncNext = fullsync;
                 if (state == MirrorState.STOP) {
                     p = p.withAdminStopped(false);
@@ -431,6 +520,73 @@ public final class MirrorMachine implements ModuleMachine {
             }
         }
         throw conflict("unknown command " + c);
+    }
+
+    /** {@code splitbrain ack}: the operator saw the split-brain alert (what diverged, what was kept where). */
+    public String acknowledgeSplitBrain(long now) {
+        if (p.alert().isEmpty()) {
+            return "no split-brain alert";
+        }
+        String was = p.alert();
+        p = p.withAlert("");
+        fx.persist(p);
+        LOG.warn("{}: split-brain alert acknowledged: {}", s.module(), was);
+        set(state, readiness, reason, now);
+        return "split-brain alert acknowledged (" + was + ")";
+    }
+
+    /** The split-brain alert no operator acknowledged yet ("" = none). */
+    public String alert() {
+        return p.alert();
+    }
+
+    /**
+     * Why this copy may not be the newest ("" when it surely is): what an operator must know before forcing it.
+     * Nothing here depends on a clock; "since" is this node's own time of entering its state.
+     */
+    private String staleness(long now) {
+        String since = " (" + state + " since " + Instant.ofEpochMilli(this.since) + ")";
+        if (p.isDamaged()) {
+            return "the persisted state is damaged: " + p.damaged() + since;
+        }
+        if (peer == null) {
+            if (p.isFresh()) {
+                return "the peer is out of sight and may hold data (this copy is fresh)" + since;
+            }
+            if (!p.upToDate()) {
+                return "this copy is not up to date (a resync of generation " + p.generation()
+                        + " did not finish)" + since;
+            }
+            if (!p.exclusive() && !lostPrimaryInSync) {
+                return "the peer is out of sight and may have written since this copy was in sync (generation "
+                        + p.generation() + ", last role " + p.lastRole() + ")" + since;
+            }
+            return "";
+        }
+        Relation r = relation();
+        if (r == Relation.PEER_IS_AHEAD && !(p.isFresh() && peer.history().isFresh())) {
+            return "the copy on " + peer.node() + " is newer (its generation " + peer.generation()
+                    + " descends from " + (p.isFresh() ? "nothing here: this copy is fresh" : p.generation() + " here")
+                    + ")" + since;
+        }
+        if (r == Relation.DIVERGED) {
+            return "the copies diverged (split brain: generation " + p.generation() + " here, " + peer.generation()
+                    + " on " + peer.node() + ")" + since;
+        }
+        if (!p.upToDate() && !p.isFresh()) {
+            return "this copy is not up to date (a resync of generation " + p.generation() + " did not finish)"
+                    + since;
+        }
+        return "";
+    }
+
+    private void forceNewGeneration() {
+        p = p.withHistory(p.history().next(), true, false).withForced(true).repaired();
+        fx.persist(p);
+    }
+
+    private Relation relation() {
+        return GenerationHistory.compare(p.history(), peer.history());
     }
 
     /**
@@ -515,8 +671,10 @@ public final class MirrorMachine implements ModuleMachine {
         return readiness;
     }
 
+    /** The reason, and the split-brain alert until an operator acknowledges it. */
     public String reason() {
-        return reason;
+        return p.alert().isEmpty() ? reason : reason + " [" + p.alert() + " — unacknowledged: `steadfast splitbrain"
+                + " ack -m " + s.module() + "`]";
     }
 
     public long since() {
@@ -538,8 +696,8 @@ public final class MirrorMachine implements ModuleMachine {
     /** What this node says in its beats. */
     public PeerStatus status(long now) {
         boolean holding = state.primary() || (busy != null && busy.kind() != ChangeKind.DEMOTE);
-        return new PeerStatus(s.self(), state.api(), readiness, p.generation(), p.upToDate(), p.exclusive(), holding,
-                eligible(), yielding, wantPrimUntil != 0 && now <= wantPrimUntil, handover, p.lastPrim());
+        return new PeerStatus(s.self(), state.api(), readiness, p.history(), p.upToDate(), p.exclusive(), holding,
+                eligible(), yielding, wantPrimUntil != 0 && now <= wantPrimUntil, handover, p.lastPrim(), p.forced());
     }
 
     /** The role the node-local services must make true (published as DesiredState). */
@@ -598,13 +756,13 @@ public final class MirrorMachine implements ModuleMachine {
                         "start", now);
             } else {
                 note("peer absent and this copy may be stale (last " + p.lastRole() + ", generation "
-                        + p.generation() + "): waiting for the peer, or `prim` to force", now);
+                        + p.generation() + "): waiting for the peer, or `prim --force`", now);
             }
             return;
         }
         if (peer.holding()) {
             if (peer.primary()) {
-                toSecond(now);
+                follow(now);
             } else {
                 note("the peer " + peer.node() + " is changing role", now);
             }
@@ -613,8 +771,81 @@ public final class MirrorMachine implements ModuleMachine {
         lead(now);
     }
 
+    /**
+     * WAIT, the peer primary: become its SECOND, unless this copy holds data the peer's lacks (the histories
+     * diverged, or this one is ahead): then by policy, keep this copy before the resync (keep-copy), wait for an
+     * operator (manual), or let the resync overwrite it (discard). A damaged state waits for an operator.
+     */
+    private void follow(long now) {
+        if (!keepCopyFailed.isEmpty()) {
+            note(keepCopyFailed, now);
+            return;
+        }
+        if (p.isDamaged() && !operatorChose) {
+            note(waitCause, now);
+            return;
+        }
+        Relation r = relation();
+        if (!p.isDamaged() && (r == Relation.UP_TO_DATE || r == Relation.PEER_IS_AHEAD)) {
+            toSecond(now);
+            return;
+        }
+        String what = p.isDamaged() ? "this node's state is damaged (" + p.damaged() + ")"
+                : "the copies diverged (generation " + p.generation() + " here, " + peer.generation() + " on "
+                + peer.node() + (r == Relation.I_AM_AHEAD ? ", which is older than this copy" : "") + ")";
+        if (!prepareDivergedFollow(what, now)) {
+            return;
+        }
+        toSecond(now);
+    }
+
+    /**
+     * This node is about to follow the peer over a copy that holds data the peer lacks. Raises the alert; decides
+     * by policy whether the copy is kept (the next demote copies it first) or discarded. False when it must not
+     * follow (manual, until an operator chose): it then says so in its reason.
+     */
+    private boolean prepareDivergedFollow(String what, long now) {
+        boolean chosen = operatorChose || peer.forced();
+        raiseAlert("SPLIT BRAIN: " + what + (chosen ? "; an operator chose " + (operatorChose ? "the copy of "
+                + peer.node() : peer.node() + "'s copy (prim --force)") : ""), now);
+        if (s.after() == SplitBrainConfig.After.MANUAL && !chosen) {
+            String why = "SPLIT BRAIN: " + what + "; policy manual: nothing is resynchronised until an operator picks"
+                    + " the survivor (`prim --force` on it)";
+            if (state.primary()) {
+                release(MirrorState.WAIT, why, "splitbrain", false, now);
+            } else if (state == MirrorState.WAIT) {
+                note(why, now);
+            } else {
+                toWait(why, now);
+            }
+            return false;
+        }
+        fullsyncNext = true;
+        if (s.after() == SplitBrainConfig.After.DISCARD) {
+            LOG.error("{}: SPLIT BRAIN: {}; policy discard: the changes of this node are overwritten by a full"
+                    + " resync from {}", s.module(), what, peer.node());
+            keepCopyNext = Optional.empty();
+            adoptAfterCopy = null;
+        } else if (s.replication()) {
+            keepCopyNext = Optional.of(s.divergedDir().resolve(UTC.format(Instant.ofEpochMilli(now))).toString());
+            adoptAfterCopy = peer.history();
+        }
+        return true;
+    }
+
+    /** The alert stays (persisted, in the reason, in the module state) until an operator acknowledges it. */
+    private void raiseAlert(String text, long now) {
+        if (p.alert().contains(text)) {
+            return;
+        }
+        LOG.error("{}: {}", s.module(), text);
+        p = p.withAlert(p.alert().isEmpty() ? text : p.alert() + "; then " + text);
+        fx.persist(p);
+    }
+
     private void evaluateSecond(long now) {
         if (peer == null) {
+            lostPrimaryInSync = p.upToDate();
             if (takeoverAt != 0) {
                 if (now >= takeoverAt) {
                     takeoverAt = 0;
@@ -627,7 +858,7 @@ public final class MirrorMachine implements ModuleMachine {
                 return;
             }
             if (!p.upToDate()) {
-                toWait("primary lost while this copy was not up to date: waiting for it (or `prim` to force)", now);
+                toWait("primary lost while this copy was not up to date: waiting for it (or `prim --force`)", now);
             } else if (!s.failover()) {
                 toWait("primary lost; failover is off: `prim` to take over", now);
             } else if (s.witness()) {
@@ -691,8 +922,7 @@ public final class MirrorMachine implements ModuleMachine {
             return;
         }
         if (peer.primary()) {
-            if (state == MirrorState.PRIM && peer.state() == State.ALONE
-                    && peer.generation().compareTo(p.generation()) > 0) {
+            if (state == MirrorState.PRIM && peer.state() == State.ALONE && relation() == Relation.PEER_IS_AHEAD) {
                 // This node never wrote alone (its generation is the shared one, every write of it acknowledged
                 // by the peer): the peer took over while this node was unreachable or frozen. Not a split brain.
                 release(MirrorState.SECOND, "the peer " + peer.node() + " took over (generation "
@@ -706,6 +936,11 @@ public final class MirrorMachine implements ModuleMachine {
             if (state == MirrorState.ALONE) {
                 aloneToPrim(now);
             }
+            if (peer.upToDate() && peer.generation().equals(p.generation())
+                    && (p.forced() || p.history().lastContact() != p.history().current())) {
+                p = p.withHistory(p.history().contact(), p.upToDate(), p.exclusive()).withForced(false);
+                fx.persist(p); // in sync: the last contact, and a forced choice is settled
+            }
             if (peer.wantPrim() && peer.upToDate() && peer.generation().equals(p.generation())) {
                 yielding = true;
                 handover = true;
@@ -714,45 +949,89 @@ public final class MirrorMachine implements ModuleMachine {
             }
             return;
         }
+        if (peer.wantPrim() && peer.forced()) {
+            // an operator forced the peer's copy (prim --force over a split brain, or over a copy that may be stale):
+            // this one diverges from it and is kept by policy before the peer's resync
+            operatorChose = false;
+            String what = "an operator forced the copy of " + peer.node() + " (generation " + peer.generation()
+                    + "); this copy (generation " + p.generation() + ") diverges from it";
+            if (prepareDivergedFollow(what, now)) {
+                yielding = true;
+                handover = true;
+                release(MirrorState.SECOND, "SPLIT BRAIN: " + what + ": handing over", "prim", false, now);
+            }
+            return;
+        }
         if (state == MirrorState.PRIM) {
             primToAlone("the peer left SECOND (" + peer.state() + ")", now);
         }
     }
 
-    /** Two primaries met (both ran ALONE while cut apart): keep one by policy, resync the other in full. */
+    /**
+     * Two primaries met (both ran ALONE while cut apart, or one was forced). Decided from the histories alone: a copy
+     * that descends from the other keeps; copies that diverged keep the one an operator forced, else the
+     * {@code defaultprim} node, else the first in config order — and the other keeps its own copy by policy before
+     * its full resync ({@code splitbrain.after}). Nothing depends on the clocks of the nodes.
+     */
     private void splitBrain(long now) {
-        String keeper = s.defaultprimNode().orElseGet(() -> {
-            int cmp = p.generation().compareTo(peer.generation());
-            if (cmp != 0) {
-                return cmp > 0 ? s.self() : peer.node();
-            }
-            return s.order().getFirst();
-        });
-        String alert = "SPLIT BRAIN: both nodes were primary (generation " + p.generation() + " here, "
-                + peer.generation() + " on " + peer.node() + "); keeping " + keeper
-                + " (defaultprim, else newest generation, else config order)";
+        Relation r = relation();
+        String keeper;
+        String rule;
+        if (r == Relation.I_AM_AHEAD || r == Relation.PEER_IS_AHEAD) {
+            keeper = r == Relation.I_AM_AHEAD ? s.self() : peer.node();
+            rule = "its copy descends from the other's";
+        } else if (p.forced() != peer.forced()) {
+            keeper = p.forced() ? s.self() : peer.node();
+            rule = "chosen by an operator (prim --force)";
+        } else {
+            keeper = s.defaultprimNode().orElse(s.order().getFirst());
+            rule = s.defaultprimNode().isPresent() ? "defaultprim" : "first node in config order";
+        }
+        String what = "both nodes were primary (generation " + p.generation() + " here, " + peer.generation()
+                + " on " + peer.node() + (r == Relation.DIVERGED ? ", diverged" : "") + "); keeping " + keeper
+                + " (" + rule + ")";
         if (keeper.equals(s.self())) {
+            String alert = "SPLIT BRAIN: " + what;
+            if (r == Relation.DIVERGED) {
+                raiseAlert(alert, now);
+            }
             if (!alert.equals(lastAlert)) {
-                LOG.error("{}: {}; {} is resynchronised in full", s.module(), alert, peer.node());
+                LOG.error("{}: {}; {} follows with a full resync", s.module(), alert, peer.node());
                 lastAlert = alert;
             }
             note(alert + "; " + peer.node() + " becomes SECOND with a full resync", now);
-        } else {
-            LOG.error("{}: {}; the changes made here since the split are discarded by a full resync",
-                    s.module(), alert);
+            return;
+        }
+        if (r == Relation.PEER_IS_AHEAD) {
             fullsyncNext = true;
             p = p.withUpToDate(false);
-            release(MirrorState.SECOND, alert + "; this node becomes SECOND with a full resync (changes made here"
-                    + " since the split are not merged)", "splitbrain", false, now);
+            release(MirrorState.SECOND, "SPLIT BRAIN: " + what + "; this node becomes SECOND with a full resync"
+                    + " (it holds nothing the keeper lacks)", "splitbrain", false, now);
+            return;
         }
+        if (!prepareDivergedFollow(what, now)) {
+            return; // manual: stepped down to WAIT, waiting for an operator
+        }
+        p = p.withUpToDate(false);
+        release(MirrorState.SECOND, "SPLIT BRAIN: " + what + "; this node becomes SECOND with a full resync ("
+                + (keepCopyNext.isPresent() ? "its own copy kept in " + keepCopyNext.get()
+                : s.after() == SplitBrainConfig.After.DISCARD ? "policy discard: the changes made here since the split"
+                + " are overwritten" : "no replicated data") + ")", "splitbrain", false, now);
     }
 
     /** Both in sight, no primary: the up-to-date node with the newest generation leads. */
     private void lead(long now) {
         Optional<String> leader = leader();
         if (leader.isEmpty()) {
+            Relation r = relation();
+            if (r == Relation.DIVERGED && !p.isDamaged()) {
+                raiseAlert("SPLIT BRAIN: the copies diverged (generation " + p.generation() + " here, "
+                        + peer.generation() + " on " + peer.node() + ")", now);
+            }
             note(p.isFresh() && peer.generation().isEmpty()
                     ? "fresh module: waiting for `prim` (or defaultprim: <node>)"
+                    : r == Relation.DIVERGED && s.after() == SplitBrainConfig.After.MANUAL
+                    ? "SPLIT BRAIN: the copies diverged; policy manual: waiting for `prim --force` on the survivor"
                     : "no up-to-date copy that may start by itself: waiting for `prim`", now);
             if (state == MirrorState.SECOND) {
                 toWait(reason, now);
@@ -771,16 +1050,32 @@ public final class MirrorMachine implements ModuleMachine {
         }
     }
 
+    /**
+     * The node that becomes primary when neither is, from the two histories: the copy the other descends from is
+     * never chosen; copies that diverged lead by operator choice (prim --force), else — unless the policy is manual —
+     * by defaultprim, else config order (the other keeps its copy when it follows).
+     */
     private Optional<String> leader() {
-        String newest = Generation.newest(p.generation(), peer.generation());
         boolean peerCandidateState = peer.state() == State.WAIT || peer.state() == State.SECOND;
-        if (newest.isEmpty()) {
+        if (p.isFresh() && peer.history().isFresh()) {
             return s.defaultprimNode().filter(n -> n.equals(s.self()) ? !failed && parkedBy == null
                     : n.equals(peer.node()) && peerCandidateState && peer.eligible());
         }
-        boolean selfOk = p.upToDate() && p.generation().equals(newest) && !failed && parkedBy == null;
-        boolean peerOk = peerCandidateState && peer.upToDate() && peer.generation().equals(newest)
-                && peer.eligible();
+        Relation r = p.isDamaged() ? Relation.PEER_IS_AHEAD : relation();
+        boolean selfNewest = r == Relation.UP_TO_DATE || r == Relation.I_AM_AHEAD;
+        boolean peerNewest = r == Relation.UP_TO_DATE || r == Relation.PEER_IS_AHEAD;
+        if (r == Relation.DIVERGED) {
+            if (p.forced() != peer.forced()) {
+                selfNewest = p.forced();
+                peerNewest = peer.forced();
+            } else if (s.after() != SplitBrainConfig.After.MANUAL) {
+                String keeper = s.defaultprimNode().orElse(s.order().getFirst());
+                selfNewest = keeper.equals(s.self());
+                peerNewest = keeper.equals(peer.node());
+            }
+        }
+        boolean selfOk = p.upToDate() && selfNewest && !p.isDamaged() && !failed && parkedBy == null;
+        boolean peerOk = peerCandidateState && peer.upToDate() && peerNewest && peer.eligible();
         boolean selfPreferred = selfOk && !yielding;
         boolean peerPreferred = peerOk && !peer.yielding();
         if (selfPreferred && peerPreferred) {
@@ -817,9 +1112,18 @@ public final class MirrorMachine implements ModuleMachine {
     // ------------------------------------------------------------------ transitions
 
     private void acquire(MirrorState to, String why, String action, long now) {
+        acquire(to, why, action, now, false);
+    }
+
+    /** {@code newGenerationTaken}: the caller already gave this copy a new generation (forced prim). */
+    private void acquire(MirrorState to, String why, String action, long now, boolean newGenerationTaken) {
         MirrorState from = state;
-        String gen = to == MirrorState.ALONE || p.isFresh() ? Generation.next(now) : p.generation();
-        p = new Persisted(gen, true, to == MirrorState.ALONE, to.api(), s.self(), false, p.loops());
+        lostPrimaryInSync = false;
+        // a new generation, fsynced before anything is written under it, whenever this copy starts writing alone
+        GenerationHistory gen = !newGenerationTaken && (to == MirrorState.ALONE || p.history().isFresh())
+                ? p.history().next() : p.history();
+        p = new Persisted(gen, true, to == MirrorState.ALONE, to.api(), s.self(), false, p.loops(), p.forced(),
+                p.alert(), "");
         fx.persist(p);
         yielding = false;
         handover = false;
@@ -853,7 +1157,7 @@ public final class MirrorMachine implements ModuleMachine {
     }
 
     private void primToAlone(String why, long now) {
-        p = p.withGeneration(Generation.next(now), true, true).withRole(State.ALONE, s.self());
+        p = p.withHistory(p.history().next(), true, true).withRole(State.ALONE, s.self());
         fx.persist(p);
         set(MirrorState.ALONE, readiness, why + ": primary alone, new generation " + p.generation(), now);
     }
@@ -891,7 +1195,7 @@ public final class MirrorMachine implements ModuleMachine {
 
     private void secondAfterDemote(long now) {
         if (!s.replication() && peer != null && peer.primary()) {
-            p = p.withGeneration(peer.generation(), true, false);
+            p = p.withHistory(GenerationHistory.adopt(peer.history()), true, false).repaired();
             fx.persist(p);
             set(MirrorState.SECOND, Readiness.READY, "SECOND of " + peer.node() + " (no replicated data)", now);
         } else if (!s.replication()) {
@@ -948,8 +1252,13 @@ public final class MirrorMachine implements ModuleMachine {
                              long now) {
         Optional<String> replPeer = state == MirrorState.PRIM || state == MirrorState.SECOND
                 ? Optional.of(s.peer()) : Optional.empty();
+        Optional<String> keep = Optional.empty();
+        if ((kind == ChangeKind.DEMOTE || kind == ChangeKind.RELEASE) && state == MirrorState.SECOND) {
+            keep = keepCopyNext;
+            keepCopyNext = Optional.empty();
+        }
         busy = new RoleChange(++tokens, s.module(), kind, from.api(), state.api(), replPeer, p.generation(), fullsync,
-                force, action);
+                force, action, keep);
         fx.roleChange(busy);
     }
 
@@ -987,6 +1296,8 @@ public final class MirrorMachine implements ModuleMachine {
     }
 
     private void clearOperatorFlags() {
+        keepCopyFailed = "";
+        operatorChose = false;
         failed = false;
         parkedBy = null;
         yielding = false;

@@ -101,7 +101,8 @@ public final class ModuleEngine {
                     env.checkWitness(ModuleEngine.this, token);
                 }
             };
-            this.machine = new MirrorMachine(MirrorMachine.Settings.of(module, self), persisted, fx);
+            this.machine = new MirrorMachine(MirrorMachine.Settings.of(module, self, config.cluster().stateDir()),
+                    persisted, fx);
         } else {
             FarmMachine.Effects fx = new FarmMachine.Effects() {
                 public void transition(Transition t) {
@@ -246,6 +247,10 @@ public final class ModuleEngine {
 
     public String command(Command c, List<String> options) {
         try {
+            if (c == Command.SPLITBRAIN_ACK) {
+                return machine instanceof MirrorMachine mm ? mm.acknowledgeSplitBrain(env.wall())
+                        : "no split-brain alert (a farm has no replicated copies)";
+            }
             return machine.command(c, options, env.wall());
         } finally {
             settle();
@@ -286,6 +291,12 @@ public final class ModuleEngine {
         if (module.isFarm()) {
             details.put("members", machine.members());
         }
+        if (machine instanceof MirrorMachine mm && !mm.alert().isEmpty()) {
+            details.put("splitbrain", mm.alert()); // until `steadfast splitbrain ack`
+        }
+        if (p.isDamaged()) {
+            details.put("damagedState", p.damaged());
+        }
         return new ModuleState(self, module.name(), module.type(), machine.state(), machine.readiness(),
                 machine.reason(), p.generation(), p.upToDate(), machine.since(), details);
     }
@@ -308,6 +319,7 @@ public final class ModuleEngine {
             pulse(); // the peer learns of a change at once, not a pulse later
         }
         Object view = List.of(machine.state(), machine.readiness(), machine.reason(), machine.members(),
+                machine.persisted().alert(),
                 machine.desiredRole(), machine.desiredPeer(), machine.fenced(), machine.persisted().generation(),
                 machine.persisted().upToDate(), degraded());
         if (!Objects.equals(view, lastPublished)) {

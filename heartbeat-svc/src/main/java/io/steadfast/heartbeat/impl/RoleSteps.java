@@ -16,6 +16,20 @@ public interface RoleSteps {
 
     CompletionStage<Void> demote(String module, Optional<String> peer, String generation, boolean fullsync);
 
+    /**
+     * As {@link #demote(String, Optional, String, boolean)}; with {@code keepCopyAt}, the replicated directories as
+     * they are are first copied there (a split brain's follower keeps its diverged copy), and the demote fails when
+     * the copy cannot be made.
+     */
+    default CompletionStage<Void> demote(String module, Optional<String> peer, String generation, boolean fullsync,
+                                         Optional<String> keepCopyAt) {
+        if (keepCopyAt.isPresent()) {
+            return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException(
+                    "keeping a diverged copy is not supported here"));
+        }
+        return demote(module, peer, generation, fullsync);
+    }
+
     CompletionStage<Void> vipUp(String module);
 
     CompletionStage<Void> vipDown(String module);

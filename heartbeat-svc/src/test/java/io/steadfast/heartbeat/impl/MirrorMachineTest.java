@@ -297,8 +297,8 @@ class MirrorMachineTest {
                 "one primary after the reunion");
         Node loser = c.node(1).state() == State.SECOND ? c.node(1) : c.node(2);
         Node keeper = loser == c.node(1) ? c.node(2) : c.node(1);
-        // policy without defaultprim: the newest generation keeps
-        assertThat(keeper.machine().persisted().generation().compareTo(loser == c.node(1) ? g1 : g2)).isPositive();
+        // wave 2: diverged copies, no defaultprim: the first node in config order keeps (no clock decides)
+        assertThat(keeper).isSameAs(c.node(1));
         assertThat(loser.transitions).anyMatch(t -> t.reason().contains("SPLIT BRAIN"));
         assertThat(loser.changes).anyMatch(ch -> ch.kind() == ChangeKind.RELEASE && ch.fullsync());
     }
@@ -339,7 +339,10 @@ class MirrorMachineTest {
         c.node(2).boot();
         c.run(3 * TIMEOUT);
         assertThat(c.node(2).state()).isEqualTo(State.WAIT);
-        assertThat(c.node(2).command(Command.PRIM)).contains("primary");
+        // wave 2: a copy that may be stale becomes primary only with --force
+        assertThatThrownBy(() -> c.node(2).command(Command.PRIM)).isInstanceOf(ServiceException.class)
+                .hasMessageContaining("may have written since");
+        assertThat(c.node(2).command(Command.PRIM, "force")).contains("primary");
         c.runUntil(() -> is(c.node(2), State.ALONE), 1000, "forced ALONE");
         assertThat(c.node(2).machine().reason()).contains("forced");
     }

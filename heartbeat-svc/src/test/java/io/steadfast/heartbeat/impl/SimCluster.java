@@ -79,6 +79,7 @@ final class SimCluster {
         boolean witness;
         boolean replication;
         int maxloop = 3;
+        SplitBrainConfig.After after = SplitBrainConfig.After.KEEP_COPY;
 
         Builder(ModuleType type, int n) {
             this.type = type;
@@ -105,6 +106,11 @@ final class SimCluster {
             return this;
         }
 
+        Builder after(SplitBrainConfig.After a) {
+            after = a;
+            return this;
+        }
+
         Builder maxloop(int m) {
             maxloop = m;
             return this;
@@ -126,6 +132,8 @@ final class SimCluster {
         int incarnation;
         boolean witnessReachable = true;
         boolean failChanges;
+        /** This node's wall clock minus the true time (clock skew, an NTP step): never its monotonic clock. */
+        long skewMs;
         /** How long this node's role changes take (a slow vip-svc, a slow script). */
         long choreoMs = CHOREO_MS;
         /** The application + VIP are active here (set by ACQUIRE, cleared by RELEASE; survive a crash). */
@@ -171,7 +179,7 @@ final class SimCluster {
 
         @Override
         public long wall() {
-            return now;
+            return now + skewMs;
         }
 
         @Override
@@ -314,7 +322,7 @@ final class SimCluster {
                 b.replication ? Optional.of(new ReplicationConfig(List.of(Path.of("/srv/db")), 5600, AsyncMode.SECOND,
                         Duration.ofSeconds(5))) : Optional.empty(),
                 new ServiceConfig(b.defaultprim, b.failover, b.maxloop, Duration.ofHours(24)),
-                new SplitBrainConfig(b.witness ? List.of(WitnessTarget.parse("198.18.0.1")) : List.of()),
+                new SplitBrainConfig(b.witness ? List.of(WitnessTarget.parse("198.18.0.1")) : List.of(), b.after),
                 ScriptsConfig.none(), List.of(), List.of(),
                 b.type == ModuleType.FARM ? Optional.of(new FarmConfig(List.of(), Map.of())) : Optional.empty());
         config = new SteadfastConfig(Path.of("sim.yml"), cc, List.of(module));

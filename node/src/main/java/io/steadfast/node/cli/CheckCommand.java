@@ -55,6 +55,13 @@ public final class CheckCommand implements Callable<Integer> {
             return report(UNKNOWN, answer.errorText());
         }
         ModuleView m = new ModuleView(answer.body());
+        // a split brain stays CRITICAL until an operator acknowledges it (`steadfast splitbrain ack -m M`)
+        List<String> alerts = m.nodes().stream().filter(n -> !splitBrain(n).isEmpty())
+                .map(n -> n.getString("node") + ": " + splitBrain(n)).toList();
+        if (!alerts.isEmpty()) {
+            return report(CRITICAL, module + ": unacknowledged split brain (" + String.join("; ", alerts)
+                    + ") — `steadfast splitbrain ack -m " + module + "` once handled");
+        }
         if (node != null) {
             Optional<JsonObject> n = m.node(node);
             if (n.isEmpty()) {
@@ -99,6 +106,10 @@ public final class CheckCommand implements Callable<Integer> {
             return WARNING;
         }
         return OK;
+    }
+
+    private static String splitBrain(JsonObject n) {
+        return n.getValue("details") instanceof JsonObject d ? d.getString("splitbrain", "") : "";
     }
 
     private static String reason(JsonObject n) {

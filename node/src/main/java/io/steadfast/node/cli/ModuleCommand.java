@@ -39,6 +39,10 @@ public final class ModuleCommand implements Callable<Integer> {
     @Option(names = "--fullsync", description = "prim/second: resynchronise everything, not only what changed")
     boolean fullsync;
 
+    @Option(names = "--force", description = "prim: make this node primary even though its copy may be stale (a newer"
+            + " copy elsewhere then diverges from it and is kept under diverged/ when it returns, never overwritten)")
+    boolean force;
+
     public ModuleCommand(io.steadfast.api.Command command) {
         this.command = command;
     }
@@ -53,6 +57,9 @@ public final class ModuleCommand implements Callable<Integer> {
             List<String> options = new ArrayList<>();
             if (fullsync) {
                 options.add("fullsync");
+            }
+            if (force) {
+                options.add("force");
             }
             ConsoleClient.Answer r = client.post("api/v1/modules/" + Cli.segment(at.module) + "/nodes/"
                     + Cli.segment(target) + "/" + command.id(), new JsonObject().put("options", new JsonArray(options)));

@@ -248,6 +248,37 @@ class CliConsoleTest {
     }
 
     @Test
+    void aSplitBrainAlertIsCriticalUntilAcknowledged() throws Exception {
+        cluster.publishSplitBrain("node2", "db", "SPLIT BRAIN: the copies diverged; this node's copy was kept in"
+                + " /var/lib/steadfast/diverged/db/20240616T101010Z");
+        cluster.await(() -> cluster.console.view().moduleState("db", "node2")
+                .map(st -> st.details().containsKey("splitbrain")).orElse(false), "alert seen");
+        Run crit = run("check", "-m", "db");
+        assertThat(crit.code()).isEqualTo(2);
+        assertThat(crit.out()).startsWith("CRITICAL - ").contains("split brain").contains("diverged/db/");
+        assertThat(run("check", "-m", "db", "--node", "node1").code()).isEqualTo(2);
+        assertThat(run("splitbrain", "ack", "-m", "db").code()).as("needs credentials").isEqualTo(1);
+        token("mo:mo-pw");
+        assertThat(run("splitbrain", "ack", "-m", "db").err()).contains("forbidden");
+        token("cy:cy-pw");
+        Run ack = run("splitbrain", "ack", "-m", "db");
+        assertThat(ack.code()).as(ack.err()).isZero();
+        assertThat(ack.out()).contains("node2").contains("acknowledged");
+        cluster.await(() -> cluster.console.view().moduleState("db", "node2")
+                .map(st -> !st.details().containsKey("splitbrain")).orElse(false), "alert cleared");
+        assertThat(run("check", "-m", "db").code()).isZero();
+        assertThat(runRaw("splitbrain", "ack").code()).isEqualTo(Main.EXIT_USAGE);
+    }
+
+    @Test
+    void primForceIsRelayedAsAnOption() {
+        token("cy:cy-pw");
+        run("prim", "-m", "db", "--node", "node2", "--force");
+        assertThat(cluster.commands.getLast().command()).isEqualTo(io.steadfast.api.Command.PRIM);
+        assertThat(cluster.commands.getLast().options()).contains("force");
+    }
+
+    @Test
     void logShowsTheMergedTail() {
         Run all = run("log", "-m", "db");
         assertThat(all.code()).isZero();

@@ -158,6 +158,24 @@ public final class ModuleReplicator implements AutoCloseable {
         return status();
     }
 
+    /**
+     * Keeps this copy's replicated directories under {@code target} (see {@link DivergedCopy}) before a demote
+     * lets the peer overwrite them. Holds the order lock: no write of this node goes in during the copy.
+     */
+    public void keepCopy(Path target, List<Path> dirs) throws IOException {
+        order.lock();
+        try {
+            if (mode == Mode.TARGET) {
+                throw new IOException("already the target of " + peerName + ": the copy may be partly overwritten");
+            }
+            log.warn("{}: split brain: keeping this node's copy in {}", s.module(), target);
+            DivergedCopy.copy(s.backings(), dirs, target);
+            log.warn("{}: split brain: this node's copy is kept in {}", s.module(), target);
+        } finally {
+            order.unlock();
+        }
+    }
+
     /** Become the read-only target of the peer: apply what it sends. */
     public ReplicationStatus demote(String peerNodeName) throws IOException {
         return demote(peerNodeName, false);

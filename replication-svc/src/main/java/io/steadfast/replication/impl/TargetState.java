@@ -19,14 +19,41 @@ import java.nio.file.StandardOpenOption;
 public record TargetState(String generation, boolean upToDate, boolean lossy) {
     public static final TargetState EMPTY = new TargetState("", false, false);
 
+    /**
+     * The state in {@code file}; {@link #EMPTY} when there is none. A damaged file (truncated, garbled, wrong types)
+     * is never trusted: it is reported (which file, why; a copy kept as {@code <file>.damaged}) and read as
+     * "holds nothing known, possibly lossy", so the next resync compares everything and this copy is not up to date.
+     */
     public static TargetState load(Path file) {
+        String text;
         try {
-            JsonObject j = new JsonObject(Files.readString(file));
-            return new TargetState(j.getString("generation", ""), j.getBoolean("upToDate", false),
-                    j.getBoolean("lossy", false));
-        } catch (IOException | RuntimeException e) {
+            text = Files.readString(file);
+        } catch (java.nio.file.NoSuchFileException e) {
             return EMPTY;
+        } catch (IOException e) {
+            return damaged(file, "cannot read it: " + e.getMessage());
         }
+        try {
+            JsonObject j = new JsonObject(text);
+            if (!(j.getValue("generation") instanceof String g) || !(j.getValue("upToDate") instanceof Boolean u)
+                    || !(j.getValue("lossy", false) instanceof Boolean l)) {
+                return damaged(file, "fields missing or of the wrong type");
+            }
+            return new TargetState(g, u, l);
+        } catch (RuntimeException e) {
+            return damaged(file, "not JSON (" + e.getMessage() + ")");
+        }
+    }
+
+    private static TargetState damaged(Path file, String why) {
+        org.slf4j.LoggerFactory.getLogger(TargetState.class).error("{} is damaged ({}): not trusted; this copy counts"
+                + " as holding nothing known and is compared in full at the next resync", file, why);
+        try {
+            Files.copy(file, file.resolveSibling(file.getFileName() + ".damaged"), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException ignored) {
+            // the log line says it all
+        }
+        return new TargetState("", false, true);
     }
 
     public void save(Path file) throws IOException {
