@@ -35,7 +35,7 @@ public final class HealthRules {
      * Hook for split-brain detection (heartbeat-svc's generations): a non-empty string under this key of a
      * {@link ModuleState#details()} is a split-brain alert, shown as a warning until it is gone.
      */
-    public static final String SPLIT_BRAIN_DETAIL = "splitBrain";
+    public static final String SPLIT_BRAIN_DETAIL = "splitbrain"; // ModuleEngine publishes the alert there
 
     /** Past its timeout by this much, a script counts as stuck (the runner kills it at the timeout). */
     public static final Duration SCRIPT_STUCK_GRACE = Duration.ofSeconds(30);
