@@ -391,7 +391,9 @@ class TemplatesIT {
      * make a caller reading the output hang.
      */
     Run command(List<String> argv, Map<String, String> env, Duration bound) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
+        // from /: the servers' users may not enter the checkout (a clone in a 0700 directory: psql then warns
+        // "could not change directory" on its output)
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).directory(new java.io.File("/"))
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         pb.environment().putAll(env);
         long t0 = System.nanoTime();

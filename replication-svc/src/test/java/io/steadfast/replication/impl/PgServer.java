@@ -106,7 +106,8 @@ final class PgServer {
     /** Output and exit code of a finished command. */
     record Exec(int code, String out) {
         static Exec run(List<String> argv, int seconds) throws IOException, InterruptedException {
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+            // from /: user postgres may not enter the checkout (a clone in a 0700 directory: psql warns on stderr)
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).directory(new java.io.File("/")).start();
             p.getOutputStream().close();
             byte[][] out = new byte[1][];
             Thread reader = Thread.ofPlatform().start(() -> {
@@ -139,6 +140,7 @@ final class PgServer {
 
         Ledger() throws IOException {
             psql = new ProcessBuilder(client("psql", "-X", "-At", "-q", "-d", "postgres"))
+                    .directory(new java.io.File("/"))
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             BlockingQueue<String> lines = new LinkedBlockingQueue<>();
             Thread.ofPlatform().daemon().start(() -> {

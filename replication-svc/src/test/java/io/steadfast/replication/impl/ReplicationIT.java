@@ -482,7 +482,8 @@ class ReplicationIT {
     static int asNobody(TestNode node, Path dir, String script, StringBuilder out) throws Exception {
         Process p = new ProcessBuilder("nsenter", "-t", Long.toString(node.pid()), "-m", "--", "setpriv",
                 "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--", "sh", "-c",
-                "umask 022; cd \"$1\" && " + script, "sh", dir.toString()).redirectErrorStream(true).start();
+                "umask 022; cd \"$1\" && " + script, "sh", dir.toString()).redirectErrorStream(true)
+                .directory(new java.io.File("/")).start();
         out.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("as nobody: " + script).isTrue();
         return p.exitValue();
@@ -575,6 +576,7 @@ class ReplicationIT {
             pg1.sql("create table ledger(id bigint primary key)");
             expectOk(PgServer.Exec.run(pg1.client("pgbench", "-i", "-s", "1", "-q", "postgres"), 300));
             bench = new ProcessBuilder(pg1.client("pgbench", "-n", "-c", "2", "-j", "1", "-T", "300", "postgres"))
+                    .directory(new java.io.File("/"))
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             List<Long> acked;
             try (PgServer.Ledger ledger = pg1.new Ledger()) {
