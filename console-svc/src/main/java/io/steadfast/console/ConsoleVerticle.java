@@ -503,6 +503,7 @@ public class ConsoleVerticle extends ServiceVerticle {
                 return;
             }
             rc.put("user", ok.user());
+            rc.put("role", ok.role());
             rc.next();
         });
     }
@@ -518,7 +519,7 @@ public class ConsoleVerticle extends ServiceVerticle {
                 if (throttled(rc, throttle.check(client, ""))) {
                     return;
                 }
-                throttle.failed(client);
+                throttle.failed(client).ifPresent(d -> lockout(d, client, null));
                 refuse(rc, new Authenticator.Refused(401, "unauthenticated", "Authorization must be Basic "
                         + "base64(user:password), Bearer user:password or Bearer <session token>"));
             }
@@ -562,7 +563,7 @@ public class ConsoleVerticle extends ServiceVerticle {
                 }
             } else if (ar.result() instanceof Authenticator.Refused r) {
                 if (r.status() == 401) {
-                    throttle.failed(client, user);
+                    throttle.failed(client, user).ifPresent(d -> lockout(d, client, user));
                 }
                 refuse(rc, r);
             } else if (ar.result() instanceof Authenticator.Ok ok) {
@@ -570,6 +571,18 @@ public class ConsoleVerticle extends ServiceVerticle {
                 then.accept(ok);
             }
         });
+    }
+
+    private static void lockout(LoginThrottle.Deny d, String client, String user) {
+        LOG.warn("console: too many failed sign-ins {}: refused for {} s", d.what().equals("client")
+                ? "from " + client : "for user name \"" + printable(user) + "\" (last from " + client + ")",
+                (d.retryAfterMs() + 999) / 1000);
+    }
+
+    /** A name a client sent, fit for one log line. */
+    private static String printable(String s) {
+        String clean = s.replaceAll("\\p{Cntrl}", "?");
+        return clean.length() > 64 ? clean.substring(0, 64) + "…" : clean;
     }
 
     private boolean throttled(RoutingContext rc, LoginThrottle.Decision d) {
@@ -687,10 +700,10 @@ public class ConsoleVerticle extends ServiceVerticle {
     private void whoAmI(RoutingContext rc) {
         Sessions.Session s = rc.get("session");
         String user = rc.get("user");
-        JsonObject out = new JsonObject().put("user", user);
+        io.steadfast.console.Role role = rc.get("role");
+        JsonObject out = new JsonObject().put("user", user).put("role", role.id()).put("commands", role.mayCommand());
         if (s != null) {
-            out.put("role", s.role().id()).put("commands", s.role().mayCommand())
-                    .put("expiresAt", sessions.validUntil(s));
+            out.put("expiresAt", sessions.validUntil(s));
         }
         json(rc, 200, out);
     }

@@ -103,22 +103,29 @@ public final class LoginThrottle {
         return ALLOW;
     }
 
-    /** A wrong password (or an unknown user) from {@code client}. */
-    public synchronized void failed(String client, String user) {
+    /**
+     * A wrong password (or an unknown user) from {@code client}. Returns the lockout this failure started ("client"
+     * or "user", and for how long), for the log; empty when none started.
+     */
+    public synchronized java.util.Optional<Deny> failed(String client, String user) {
         long now = clock.getAsLong();
-        fail(entry(clients, client, now), now, limits.clientFailures(), limits.clientWindowMs(),
-                limits.clientLockoutMs());
+        Entry c = entry(clients, client, now);
+        if (fail(c, now, limits.clientFailures(), limits.clientWindowMs(), limits.clientLockoutMs())) {
+            return java.util.Optional.of(new Deny("client", c.lockedUntil - now));
+        }
         if (user != null) {
             Entry u = entry(users, user, now);
-            if (!trusted(u, client, now)) {
-                fail(u, now, limits.userFailures(), limits.userWindowMs(), limits.userLockoutMs());
+            if (!trusted(u, client, now)
+                    && fail(u, now, limits.userFailures(), limits.userWindowMs(), limits.userLockoutMs())) {
+                return java.util.Optional.of(new Deny("user", u.lockedUntil - now));
             }
         }
+        return java.util.Optional.empty();
     }
 
     /** A failure that names no user (malformed credentials): counted for the client only. */
-    public void failed(String client) {
-        failed(client, null);
+    public java.util.Optional<Deny> failed(String client) {
+        return failed(client, null);
     }
 
     /** The right password: the user's failures are forgotten and the address is known for that user. */
@@ -156,7 +163,8 @@ public final class LoginThrottle {
         return until != null && until > now;
     }
 
-    private void fail(Entry e, long now, int max, long window, long lockout) {
+    /** Counts a failure; true when it starts a lockout. */
+    private boolean fail(Entry e, long now, int max, long window, long lockout) {
         e.lastSeen = now;
         while (!e.failures.isEmpty() && e.failures.peekFirst() <= now - window) {
             e.failures.removeFirst();
@@ -170,7 +178,9 @@ public final class LoginThrottle {
             long factor = Math.min(1L << Math.min(e.lockouts, 30), limits.maxBackoff());
             e.lockedUntil = now + lockout * factor;
             e.lockouts++;
+            return true;
         }
+        return false;
     }
 
     private Entry entry(Map<String, Entry> map, String key, long now) {

@@ -39,6 +39,13 @@ class LoginThrottleTest {
     }
 
     @Test
+    void theFailureThatStartsALockoutSaysSo() {
+        assertThat(throttle.failed("10.0.0.9", "ada")).isEmpty();
+        assertThat(throttle.failed("10.0.0.9", "ada")).isEmpty();
+        assertThat(throttle.failed("10.0.0.9", "ada")).contains(new Deny("client", 5_000));
+    }
+
+    @Test
     void failuresOutsideTheWindowDoNotCount() {
         fail("10.0.0.9", "ada", 2);
         now.addAndGet(10_000);
