@@ -342,6 +342,29 @@ class ConfigLoaderTest {
                 .replace("addr: 10.0.0.1", "addr: x"))).hasSize(4);
     }
 
+    @Test
+    void consoleOpenDefaultsToTheProbesAndTakesKnownEndpointsOnly() throws IOException {
+        assertThat(problems(BASE)).isEmpty();
+        assertThat(ConfigLoader.load(file).config().orElseThrow().cluster().console().open())
+                .isEqualTo(ConsoleConfig.DEFAULT_OPEN);
+        String open = BASE.replace("  name: t\n", "  name: t\n  console: { open: [health, cluster] }\n");
+        assertThat(problems(open)).isEmpty();
+        ConsoleConfig console = ConfigLoader.load(file).config().orElseThrow().cluster().console();
+        assertThat(console.open()).containsExactly(ConsoleConfig.Open.HEALTH, ConsoleConfig.Open.CLUSTER);
+        assertThat(console.isOpen(ConsoleConfig.Open.METRICS)).isFalse();
+        assertThat(problems(BASE.replace("  name: t\n", "  name: t\n  console: { open: [] }\n"))).isEmpty();
+        assertThat(ConfigLoader.load(file).config().orElseThrow().cluster().console().open()).isEmpty();
+        assertThat(problems(BASE.replace("  name: t\n", "  name: t\n  console: { open: [health, secrets] }\n")))
+                .containsExactly(at(3, 29, "cluster.console.open[1]: \"secrets\" is not one of health | metrics | "
+                        + "ready | cluster | modules | events | log"));
+    }
+
+    @Test
+    void consoleOpenListsEachEndpointOnce() throws IOException {
+        assertThat(problems(BASE.replace("  name: t\n", "  name: t\n  console: { open: [health, ready, health] }\n")))
+                .containsExactly(at(3, 36, "cluster.console.open[2]: \"health\" is listed twice (also open[0])"));
+    }
+
     // ---- phase 2: fields against each other
 
     @Test

@@ -41,14 +41,21 @@ import io.steadfast.config.NodeConfig;
 import io.steadfast.config.SecretFiles;
 import io.steadfast.console.impl.AggregateView;
 import io.steadfast.console.impl.Authenticator;
+import io.steadfast.console.impl.Authenticator.Credentials;
+import io.steadfast.console.impl.LoginThrottle;
+import io.steadfast.console.impl.Sessions;
 import io.steadfast.console.impl.ClusterView;
 import io.steadfast.console.impl.ConsoleMetrics;
 import io.steadfast.console.impl.EventStream;
 import io.steadfast.service.ServiceContext;
 import io.steadfast.service.ServiceVerticle;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.DecodeException;
@@ -58,6 +65,7 @@ import io.vertx.core.net.PfxOptions;
 import io.vertx.ext.healthchecks.CheckResult;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -78,18 +86,28 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * The console of one node: the whole cluster's aggregate view (from bus publications), the REST API, live
  * events (SSE), the web page, health and metrics. Any node's console shows and commands the whole cluster:
  * commands are relayed to the heartbeat-svc of the node they name.
  *
- * <p>Security: reads are open (the page, the API's GETs, {@code /health}, {@code /metrics}, {@code /ready} are
- * meant for operators, monitoring and load balancers on a private network); every POST needs (1) the header
- * {@value #CSRF_HEADER} and, when the browser sends one, an {@code Origin} equal to the console's own — a
- * cross-site page can do neither without a CORS preflight this server never grants; (2) credentials of a user
- * of the users file whose role may command. Without a users file every POST is refused (403) with a message
- * saying how to add a user: there is no default password.
+ * <p>Security: only the probes ({@code cluster.console.open}, default {@code /health}, {@code /metrics},
+ * {@code /api/v1/modules/{m}/ready}), the page (its sign-in form) and the OpenAPI text are served to anybody; every
+ * other read needs a signed-in user of any role ({@code monitor} is read-only). Every POST and DELETE needs (1) the
+ * header {@value #CSRF_HEADER} and, when the browser sends one, an {@code Origin} equal to the console's own — a
+ * cross-site page can do neither without a CORS preflight this server never grants; (2) except for signing in,
+ * a user whose role may command. Without a users file nothing else is served (403 with how to add a user): there is
+ * no default password. Signing in ({@code POST /api/v1/session}) gives an opaque session token ({@link Sessions});
+ * password checks are throttled per client address and per user ({@link LoginThrottle}) and run on a small pool of
+ * their own whose queue is bounded (full: 503 at once), never on the worker pool of the agent's other services.
  */
 public class ConsoleVerticle extends ServiceVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleVerticle.class);
@@ -107,6 +125,15 @@ public class ConsoleVerticle extends ServiceVerticle {
     /** Header every mutating request must carry (CSRF defence; set by the page and the CLI). */
     public static final String CSRF_HEADER = "X-Steadfast-Request";
     static final String WEBROOT = "io/steadfast/console/webroot";
+    /** Password checks (PBKDF2) at once, and waiting: more are refused with 503 rather than queued. */
+    static final int HASH_THREADS = 2;
+    static final int HASH_QUEUE = 16;
+    /** A session token lives 12 h from sign-in, or 1 h without use (an open event stream counts as use). */
+    static final long SESSION_TTL_MS = 12 * 3600_000L;
+    static final long SESSION_IDLE_MS = 3600_000L;
+    static final long USERS_REFRESH_MS = 2000;
+    /** HSTS when the console speaks TLS: a year. */
+    static final String HSTS = "max-age=31536000";
 
     private final ClusterView presences = new ClusterView();
     private final EventStream events = new EventStream();
@@ -114,6 +141,10 @@ public class ConsoleVerticle extends ServiceVerticle {
     private ConsoleMetrics metrics;
     private PrometheusMeterRegistry prometheus;
     private Authenticator auth;
+    private final Sessions sessions = new Sessions(System::currentTimeMillis, SESSION_TTL_MS, SESSION_IDLE_MS, 100,
+            10_000);
+    private final LoginThrottle throttle = new LoginThrottle(LoginThrottle.Limits.DEFAULT, System::currentTimeMillis);
+    private ThreadPoolExecutor hashPool;
     private HealthChecks healthChecks;
     private final Set<String> healthRegistered = new HashSet<>();
     private volatile String openapi;
@@ -135,11 +166,14 @@ public class ConsoleVerticle extends ServiceVerticle {
         metrics = new ConsoleMetrics(prometheus, ctx.config(), view);
         ConsoleConfig console = ctx.config().cluster().console();
         auth = new Authenticator(console.usersFile(), System::currentTimeMillis);
+        hashPool = hashPool();
+        refreshUsers();
+        vertx.setPeriodic(USERS_REFRESH_MS, id -> refreshUsers());
         console.usersFile().filter(Files::exists).ifPresent(f -> {
             try {
                 SecretFiles.checkPrivate(f, "cluster.console.users_file");
             } catch (IOException e) {
-                LOG.error("{} (until then every mutating request is refused)", e.getMessage());
+                LOG.error("{} (until then only the probes are served)", e.getMessage());
             }
         });
 
@@ -177,6 +211,9 @@ public class ConsoleVerticle extends ServiceVerticle {
     @Override
     protected Future<?> stopService() {
         events.closeAll();
+        if (hashPool != null) {
+            hashPool.shutdownNow();
+        }
         if (metrics != null) {
             metrics.close();
         }
@@ -195,23 +232,32 @@ public class ConsoleVerticle extends ServiceVerticle {
 
     private Router router() {
         Router router = Router.router(vertx);
+        boolean tls = ctx.config().cluster().console().tls().isPresent();
         router.route().handler(rc -> {
             // The page's confirmation dialogs must not be framed by another site (clickjacking); no inline script.
             rc.response().putHeader("X-Frame-Options", "DENY").putHeader("X-Content-Type-Options", "nosniff")
                     .putHeader("Referrer-Policy", "no-referrer")
                     .putHeader("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+            if (tls) {
+                rc.response().putHeader("Strict-Transport-Security", HSTS);
+            }
             rc.next();
         });
-        router.post("/api/v1/*").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::guard);
-        router.get("/health").handler(this::health);
-        router.get("/metrics").handler(this::metrics);
+        router.route("/api/v1/*").method(HttpMethod.POST).method(HttpMethod.DELETE)
+                .handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::csrf);
+        router.post("/api/v1/session").handler(this::signIn);
+        router.delete("/api/v1/session").handler(this::signOut);
+        router.get("/api/v1/session").handler(need(false)).handler(this::whoAmI);
+        router.post("/api/v1/*").handler(need(true));
+        read(router.get("/health"), ConsoleConfig.Open.HEALTH).handler(this::health);
+        read(router.get("/metrics"), ConsoleConfig.Open.METRICS).handler(this::metrics);
         router.get("/api/v1/openapi.json").handler(rc -> rc.response()
                 .putHeader("content-type", "application/json").end(openapi));
-        router.get("/api/v1/cluster").handler(this::cluster);
-        router.get("/api/v1/events").handler(this::events);
-        router.get("/api/v1/modules/:m").handler(this::module);
-        router.get("/api/v1/modules/:m/ready").handler(this::ready);
-        router.get("/api/v1/modules/:m/log").handler(this::log);
+        read(router.get("/api/v1/cluster"), ConsoleConfig.Open.CLUSTER).handler(this::cluster);
+        read(router.get("/api/v1/events"), ConsoleConfig.Open.EVENTS).handler(this::events);
+        read(router.get("/api/v1/modules/:m"), ConsoleConfig.Open.MODULES).handler(this::module);
+        read(router.get("/api/v1/modules/:m/ready"), ConsoleConfig.Open.READY).handler(this::ready);
+        read(router.get("/api/v1/modules/:m/log"), ConsoleConfig.Open.LOG).handler(this::log);
         router.post("/api/v1/modules/:m/verify").handler(this::verify);
         router.post("/api/v1/modules/:m/splitbrain/ack").handler(this::splitBrainAck);
         router.post("/api/v1/modules/:m/nodes/:n/:command").handler(this::command);
@@ -376,7 +422,13 @@ public class ConsoleVerticle extends ServiceVerticle {
                 return;
             }
         }
-        events.open(rc.response(), module, typeSet);
+        Sessions.Session session = rc.get("session");
+        if (session == null) {
+            events.open(rc.response(), module, typeSet);
+        } else {
+            events.open(rc.response(), module, typeSet, () -> sessions.live(session.key())
+                    && auth.checkSession(session) instanceof Authenticator.Ok);
+        }
     }
 
     /**
@@ -434,8 +486,8 @@ public class ConsoleVerticle extends ServiceVerticle {
 
     // ---- mutating endpoints ----------------------------------------------------------------------------------
 
-    /** CSRF check, then authentication (off the event loop: PBKDF2), then the role check. */
-    private void guard(RoutingContext rc) {
+    /** CSRF check of every POST and DELETE: the header, and the console's own origin when the browser names one. */
+    private void csrf(RoutingContext rc) {
         String marker = rc.request().getHeader(CSRF_HEADER);
         if (marker == null || marker.isBlank()) {
             error(rc, 403, "csrf", "mutating requests must carry the header " + CSRF_HEADER
@@ -450,25 +502,226 @@ public class ConsoleVerticle extends ServiceVerticle {
             error(rc, 403, "csrf", "cross-origin request refused (Origin " + origin + ")");
             return;
         }
-        String authorization = rc.request().getHeader("Authorization");
-        vertx.executeBlocking(() -> auth.authenticate(authorization), false).onComplete(ar -> {
-            if (ar.failed()) {
-                error(rc, 500, "internal", "authentication failed: " + ar.cause().getMessage());
-            } else if (ar.result() instanceof Authenticator.Refused r) {
-                if (r.status() == 401 && rc.request().getHeader(CSRF_HEADER).equals("cli")) {
-                    rc.response().putHeader("WWW-Authenticate", "Basic realm=\"steadfast\"");
-                }
-                error(rc, r.status(), r.code(), r.message());
-            } else if (ar.result() instanceof Authenticator.Ok ok) {
-                if (!ok.role().mayCommand()) {
-                    error(rc, 403, "forbidden", "user " + ok.user() + " has role " + ok.role().id()
-                            + ", which is read-only");
+        rc.next();
+    }
+
+    /** A read route: open when {@code cluster.console.open} lists it, else for signed-in users. */
+    private Route read(Route route, ConsoleConfig.Open endpoint) {
+        return ctx.config().cluster().console().isOpen(endpoint) ? route : route.handler(need(false));
+    }
+
+    /** Authentication, then the role check: {@code command} true = a role that may command, else any role. */
+    private Handler<RoutingContext> need(boolean command) {
+        return rc -> authenticate(rc, ok -> {
+            if (command && !ok.role().mayCommand()) {
+                error(rc, 403, "forbidden", "user " + ok.user() + " has role " + ok.role().id()
+                        + ", which is read-only");
+                return;
+            }
+            rc.put("user", ok.user());
+            rc.put("role", ok.role());
+            rc.next();
+        });
+    }
+
+    /** Who sends the request; calls {@code then} with the user, or answers the refusal itself. */
+    private void authenticate(RoutingContext rc, Consumer<Authenticator.Ok> then) {
+        Credentials credentials = Authenticator.parse(rc.request().getHeader("Authorization"));
+        String client = clientOf(rc);
+        switch (credentials) {
+            case Authenticator.None n -> refuse(rc, auth.usersProblem()
+                    .orElse(new Authenticator.Refused(401, "unauthenticated", Authenticator.SIGN_IN)));
+            case Authenticator.Malformed m -> {
+                if (throttled(rc, throttle.check(client, ""))) {
                     return;
                 }
-                rc.put("user", ok.user());
-                rc.next();
+                throttle.failed(client).ifPresent(d -> lockout(d, client, null));
+                refuse(rc, new Authenticator.Refused(401, "unauthenticated", "Authorization must be Basic "
+                        + "base64(user:password), Bearer user:password or Bearer <session token>"));
+            }
+            case Authenticator.Token t -> {
+                // 256 random bits cannot be guessed: no throttling, no hashing pool (a signed-in page keeps working
+                // while password guessers keep the pool busy)
+                Optional<Sessions.Session> session = sessions.find(t.token());
+                if (session.isEmpty()) {
+                    refuse(rc, auth.usersProblem().orElse(new Authenticator.Refused(401, "unauthenticated",
+                            "unknown or expired session token: sign in again")));
+                    return;
+                }
+                Authenticator.Result r = auth.checkSession(session.get());
+                if (r instanceof Authenticator.Ok ok) {
+                    rc.put("session", session.get());
+                    then.accept(ok);
+                } else {
+                    if (((Authenticator.Refused) r).status() == 401) {
+                        sessions.closeKey(session.get().key());
+                    }
+                    refuse(rc, (Authenticator.Refused) r);
+                }
+            }
+            case Authenticator.Password p -> checkPassword(rc, client, p.user(), p.password(), then);
+        }
+    }
+
+    /** Throttle, then PBKDF2 on the hashing pool; the outcome feeds the throttle. */
+    private void checkPassword(RoutingContext rc, String client, String user, String password,
+                               Consumer<Authenticator.Ok> then) {
+        if (throttled(rc, throttle.check(client, user))) {
+            return;
+        }
+        onHashPool(() -> auth.checkPassword(user, password)).onComplete(ar -> {
+            if (ar.failed()) {
+                if (ar.cause() instanceof RejectedExecutionException) {
+                    rc.response().putHeader("Retry-After", "1");
+                    error(rc, 503, "busy", "too many sign-ins at once; retry in a second");
+                } else {
+                    error(rc, 500, "internal", "authentication failed: " + ar.cause().getMessage());
+                }
+            } else if (ar.result() instanceof Authenticator.Refused r) {
+                if (r.status() == 401) {
+                    throttle.failed(client, user).ifPresent(d -> lockout(d, client, user));
+                }
+                refuse(rc, r);
+            } else if (ar.result() instanceof Authenticator.Ok ok) {
+                throttle.succeeded(client, user);
+                then.accept(ok);
             }
         });
+    }
+
+    private static void lockout(LoginThrottle.Deny d, String client, String user) {
+        LOG.warn("console: too many failed sign-ins {}: refused for {} s", d.what().equals("client")
+                ? "from " + client : "for user name \"" + printable(user) + "\" (last from " + client + ")",
+                (d.retryAfterMs() + 999) / 1000);
+    }
+
+    /** A name a client sent, fit for one log line. */
+    private static String printable(String s) {
+        String clean = s.replaceAll("\\p{Cntrl}", "?");
+        return clean.length() > 64 ? clean.substring(0, 64) + "…" : clean;
+    }
+
+    private boolean throttled(RoutingContext rc, LoginThrottle.Decision d) {
+        if (d instanceof LoginThrottle.Deny deny) {
+            long seconds = Math.max(1, (deny.retryAfterMs() + 999) / 1000);
+            rc.response().putHeader("Retry-After", String.valueOf(seconds));
+            error(rc, 429, "throttled", "too many failed sign-ins " + (deny.what().equals("client")
+                    ? "from this address" : "for this user name") + "; retry in " + seconds + " s");
+            return true;
+        }
+        return false;
+    }
+
+    private void refuse(RoutingContext rc, Authenticator.Refused r) {
+        if (r.status() == 401 && "cli".equals(rc.request().getHeader(CSRF_HEADER))) {
+            rc.response().putHeader("WWW-Authenticate", "Basic realm=\"steadfast\"");
+        }
+        error(rc, r.status(), r.code(), r.message());
+    }
+
+    private static String clientOf(RoutingContext rc) {
+        var remote = rc.request().remoteAddress();
+        String host = remote == null ? null : remote.hostAddress();
+        return host == null ? "unknown" : host;
+    }
+
+    /** Runs a password check on the console's own bounded pool; fails at once with RejectedExecution when full. */
+    private <T> Future<T> onHashPool(Callable<T> task) {
+        Context context = vertx.getOrCreateContext();
+        Promise<T> promise = Promise.promise();
+        try {
+            hashPool.execute(() -> {
+                try {
+                    T value = task.call();
+                    context.runOnContext(v -> promise.complete(value));
+                } catch (Throwable e) {
+                    context.runOnContext(v -> promise.fail(e));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            return Future.failedFuture(e);
+        }
+        return promise.future();
+    }
+
+    private static ThreadPoolExecutor hashPool() {
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(HASH_THREADS, HASH_THREADS, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(HASH_QUEUE), r -> {
+                    Thread t = new Thread(r, "console-auth-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                }, new ThreadPoolExecutor.AbortPolicy());
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    /** Re-reads the users file now and then (mode, changes), so that tokens and anonymous answers follow it. */
+    private void refreshUsers() {
+        try {
+            hashPool.execute(auth::refresh);
+        } catch (RejectedExecutionException e) {
+            // busy with password checks, which read the file themselves; the next tick tries again
+        }
+    }
+
+    // ---- sessions --------------------------------------------------------------------------------------------
+
+    /** {@code POST /api/v1/session}, body {@code {user, password}} (or HTTP Basic): a session token. */
+    private void signIn(RoutingContext rc) {
+        String user;
+        String password;
+        Credentials header = Authenticator.parse(rc.request().getHeader("Authorization"));
+        try {
+            JsonObject body = bodyJson(rc);
+            if (body.containsKey("user") || body.containsKey("password")) {
+                user = Fields.string(body, "user");
+                password = Fields.string(body, "password");
+            } else if (header instanceof Authenticator.Password p) {
+                user = p.user();
+                password = p.password();
+            } else {
+                throw new BadMessageException("sign in with a body {\"user\": …, \"password\": …} or HTTP Basic");
+            }
+        } catch (BadMessageException | ClassCastException e) {
+            error(rc, 400, "bad-request", e.getMessage());
+            return;
+        }
+        if (user.isEmpty() || password.isEmpty()) {
+            error(rc, 400, "bad-request", "user and password must not be empty");
+            return;
+        }
+        checkPassword(rc, clientOf(rc), user, password, ok -> {
+            Sessions.Opened opened = sessions.open(ok.user(), ok.role(), ok.line());
+            LOG.info("user {} signed in from {}", ok.user(), clientOf(rc));
+            json(rc, 201, new JsonObject().put("token", opened.token()).put("user", ok.user())
+                    .put("role", ok.role().id()).put("commands", ok.role().mayCommand())
+                    .put("expiresAt", sessions.validUntil(opened.session()))
+                    .put("idleTimeoutMs", SESSION_IDLE_MS).put("maxAgeMs", SESSION_TTL_MS));
+        });
+    }
+
+    /** {@code DELETE /api/v1/session} with {@code Authorization: Bearer <token>}: signs out (idempotent). */
+    private void signOut(RoutingContext rc) {
+        if (!(Authenticator.parse(rc.request().getHeader("Authorization")) instanceof Authenticator.Token t)) {
+            error(rc, 400, "bad-request", "sign-out needs Authorization: Bearer <session token>");
+            return;
+        }
+        boolean was = sessions.close(t.token());
+        events.revalidate(); // the streams it opened end now
+        json(rc, 200, new JsonObject().put("signedOut", was));
+    }
+
+    /** {@code GET /api/v1/session}: who the credentials are. */
+    private void whoAmI(RoutingContext rc) {
+        Sessions.Session s = rc.get("session");
+        String user = rc.get("user");
+        io.steadfast.console.Role role = rc.get("role");
+        JsonObject out = new JsonObject().put("user", user).put("role", role.id()).put("commands", role.mayCommand());
+        if (s != null) {
+            out.put("expiresAt", sessions.validUntil(s));
+        }
+        json(rc, 200, out);
     }
 
     private void command(RoutingContext rc) {

@@ -21,6 +21,12 @@ public final class PasswordHash {
     private static final int SALT_BYTES = 16;
     private static final int HASH_BITS = 256;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** PBKDF2 runs and their rounds so far (tests: an unknown user costs what a known one does). */
+    private static final java.util.concurrent.atomic.AtomicLong ROUNDS = new java.util.concurrent.atomic.AtomicLong();
+
+    static long roundsSoFar() {
+        return ROUNDS.get();
+    }
 
     private PasswordHash() {
     }
@@ -43,6 +49,11 @@ public final class PasswordHash {
     /** Checks the syntax of an encoded hash; the message says what is wrong. */
     public static void validate(String encoded) {
         parse(encoded);
+    }
+
+    /** The PBKDF2 rounds of an encoded hash (its cost). */
+    public static int iterations(String encoded) {
+        return parse(encoded).iterations;
     }
 
     /** True when {@code password} matches; compares in constant time. */
@@ -83,6 +94,7 @@ public final class PasswordHash {
     }
 
     private static byte[] derive(char[] password, byte[] salt, int iterations) {
+        ROUNDS.addAndGet(iterations);
         PBEKeySpec spec = new PBEKeySpec(password, salt, iterations, HASH_BITS);
         try {
             return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();

@@ -38,6 +38,11 @@ public final class UsersFile {
         return Optional.ofNullable(users.get(name));
     }
 
+    /** Every user, in file order. */
+    public java.util.Collection<User> all() {
+        return java.util.Collections.unmodifiableCollection(users.values());
+    }
+
     public int size() {
         return users.size();
     }

@@ -88,6 +88,20 @@ public final class Browser implements AutoCloseable {
         return driver.findElement(By.id("cell-" + module + "-" + node)).getAttribute("data-state");
     }
 
+    /**
+     * Signs in through the page's dialog (it opens by itself on a fresh page, or after a 401) and waits until the
+     * event stream is live.
+     */
+    public void signIn(String user, String password, Duration timeout) throws InterruptedException {
+        waitFor(timeout, "the sign-in dialog", d -> d.findElement(By.id("login")).isDisplayed());
+        driver.findElement(By.id("login-user")).clear();
+        driver.findElement(By.id("login-user")).sendKeys(user);
+        driver.findElement(By.id("login-password")).sendKeys(password);
+        driver.findElement(By.id("login-ok")).click();
+        waitFor(timeout, "signed in as " + user + " and live", d -> live()
+                && d.findElement(By.id("who")).getText().contains(user));
+    }
+
     /** The page's live indicator says the event stream is connected. */
     public boolean live() {
         return driver.findElement(By.id("live")).getText().equals("live");

@@ -28,12 +28,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every path of the console API against a real ConsoleVerticle in a real Vert.x, with real bus consumers standing
- * in for the other services ({@link StandInCluster}): answers, JSON errors (400/401/403/404/405/409/503), auth,
- * CSRF, SSE, health, and /metrics parsed as Prometheus text.
+ * in for the other services ({@link StandInCluster}): answers, JSON errors (400/401/403/404/405/409/429/503), auth
+ * (signed-in reads, probes open, sessions, throttling), CSRF, SSE, health, and /metrics parsed as Prometheus text.
  */
 class ConsoleApiTest {
     static StandInCluster cluster;
+    /** Reads as mo (monitor); POSTs with the credentials each call names. */
     static Http http;
+    static Http anonymous;
     static final String ADA = Http.basic("ada", "ada-pw");
     static final String CY = Http.basic("cy", "cy-pw");
     static final String MO = Http.basic("mo", "mo-pw");
@@ -41,7 +43,8 @@ class ConsoleApiTest {
     @BeforeAll
     static void start() throws Exception {
         cluster = StandInCluster.start(true, true);
-        http = new Http(cluster.url());
+        anonymous = new Http(cluster.url());
+        http = anonymous.as(MO);
     }
 
     @AfterAll
@@ -184,6 +187,110 @@ class ConsoleApiTest {
     }
 
     @Test
+    void anonymousReadsAre401JsonWhileTheProbesThePageAndTheOpenApiStayOpen() throws Exception {
+        for (String path : List.of("/api/v1/cluster", "/api/v1/modules/db", "/api/v1/modules/db/log",
+                "/api/v1/events", "/api/v1/session", "/api/v1/modules/nope")) {
+            Http.Reply r = anonymous.get(path);
+            assertThat(r.status()).as(path).isEqualTo(401);
+            assertThat(r.json().fieldNames()).as(path).containsExactlyInAnyOrder("error", "message");
+            assertThat(r.error()).isEqualTo("unauthenticated");
+            assertThat(r.json().getString("message")).contains("signed-in user");
+            assertThat(r.body()).doesNotContain("test"); // not even the cluster's name
+        }
+        assertThat(anonymous.get("/api/v1/cluster", "Bearer sft_not-a-session").status()).isEqualTo(401);
+        assertThat(anonymous.get("/health").status()).isEqualTo(200);
+        assertThat(anonymous.get("/metrics").status()).isEqualTo(200);
+        assertThat(anonymous.get("/api/v1/modules/web/ready").status()).isEqualTo(200);
+        assertThat(anonymous.get("/").status()).isEqualTo(200);
+        assertThat(anonymous.get("/app.js").status()).isEqualTo(200);
+        assertThat(anonymous.get("/api/v1/openapi.json").status()).isEqualTo(200);
+        assertThat(anonymous.get("/health").raw().headers().firstValue("strict-transport-security"))
+                .as("HSTS only with TLS").isEmpty();
+    }
+
+    @Test
+    void aMonitorReadsEverythingButCommandsNothing() throws Exception {
+        for (String path : List.of("/api/v1/cluster", "/api/v1/modules/db", "/api/v1/modules/db/log")) {
+            assertThat(anonymous.get(path, MO).status()).as(path).isEqualTo(200);
+        }
+        assertThat(anonymous.get("/api/v1/session", MO).json().getString("user")).isEqualTo("mo");
+        int before = cluster.commands.size();
+        Http.Reply r = http.post("/api/v1/modules/db/nodes/node1/stop", MO, "{}");
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(r.error()).isEqualTo("forbidden");
+        assertThat(cluster.commands).hasSize(before);
+    }
+
+    @Test
+    void aSessionTokenReplacesThePasswordUntilSignOut() throws Exception {
+        Http.Reply bad = anonymous.call("POST", "/api/v1/session", null, "{\"user\":\"cy\",\"password\":\"nope\"}");
+        assertThat(bad.status()).isEqualTo(401);
+        assertThat(bad.error()).isEqualTo("unauthenticated");
+        Http.Reply unknown = anonymous.call("POST", "/api/v1/session", null, "{\"user\":\"zed\",\"password\":\"nope\"}");
+        assertThat(unknown.body()).as("an unknown user gets the same answer").isEqualTo(bad.body());
+        assertThat(anonymous.call("POST", "/api/v1/session", null, "{\"user\":\"cy\"}").status()).isEqualTo(400);
+        Http.Reply noCsrf = anonymous.send(java.net.http.HttpRequest.newBuilder(URI.create(http.base()
+                + "/api/v1/session")).POST(HttpRequest.BodyPublishers.ofString("{\"user\":\"cy\",\"password\":\"cy-pw\"}")));
+        assertThat(noCsrf.status()).isEqualTo(403);
+        assertThat(noCsrf.error()).isEqualTo("csrf");
+
+        Http.Reply in = anonymous.call("POST", "/api/v1/session", null, "{\"user\":\"cy\",\"password\":\"cy-pw\"}");
+        assertThat(in.status()).as(in.body()).isEqualTo(201);
+        String token = in.json().getString("token");
+        assertThat(token).startsWith("sft_").doesNotContain("cy-pw").hasSizeGreaterThan(40);
+        assertThat(in.json().getString("role")).isEqualTo("control");
+        assertThat(in.json().getBoolean("commands")).isTrue();
+        assertThat(in.json().getLong("expiresAt")).isGreaterThan(System.currentTimeMillis());
+        String bearer = "Bearer " + token;
+        assertThat(anonymous.get("/api/v1/cluster", bearer).status()).isEqualTo(200);
+        assertThat(anonymous.get("/api/v1/session", bearer).json().getString("user")).isEqualTo("cy");
+        assertThat(http.post("/api/v1/modules/db/nodes/node1/restart", bearer, "{}").status()).isEqualTo(200);
+        // a second sign-in is a second session: signing one out leaves the other
+        String other = "Bearer " + anonymous.call("POST", "/api/v1/session", Http.basic("cy", "cy-pw"), "")
+                .json().getString("token");
+
+        Http.Reply out = anonymous.call("DELETE", "/api/v1/session", bearer, null);
+        assertThat(out.status()).isEqualTo(200);
+        assertThat(out.json().getBoolean("signedOut")).isTrue();
+        Http.Reply after = anonymous.get("/api/v1/cluster", bearer);
+        assertThat(after.status()).isEqualTo(401);
+        assertThat(after.json().getString("message")).contains("sign in again");
+        assertThat(http.post("/api/v1/modules/db/nodes/node1/restart", bearer, "{}").status()).isEqualTo(401);
+        assertThat(anonymous.call("DELETE", "/api/v1/session", bearer, null).json().getBoolean("signedOut")).isFalse();
+        assertThat(anonymous.get("/api/v1/cluster", other).status()).isEqualTo(200);
+        assertThat(anonymous.call("DELETE", "/api/v1/session", other, null).status()).isEqualTo(200);
+    }
+
+    @Test
+    void bruteForceFromOneClientIsThrottledWhileAnOperatorElsewhereIsServed() throws Exception {
+        Http attacker = anonymous.from("127.0.0.2");
+        int refused = 0;
+        Http.Reply last = null;
+        for (int i = 0; i < 25 && (last == null || last.status() != 429); i++) {
+            last = attacker.get("/api/v1/cluster", Http.basic("ada", "guess-" + i));
+            if (last.status() == 401) {
+                refused++;
+            }
+        }
+        assertThat(last.status()).as("after %d wrong passwords", refused).isEqualTo(429);
+        assertThat(refused).isEqualTo(10);
+        assertThat(last.error()).isEqualTo("throttled");
+        assertThat(last.json().getString("message")).contains("from this address");
+        assertThat(last.raw().headers().firstValue("retry-after")).isPresent();
+        // the right password from the attacker's address is refused too while locked, and a sign-in as well
+        assertThat(attacker.get("/api/v1/cluster", ADA).status()).isEqualTo(429);
+        assertThat(attacker.call("POST", "/api/v1/session", null, "{\"user\":\"cy\",\"password\":\"x\"}").status())
+                .isEqualTo(429);
+        // the operator, from another address, with the same user name: served
+        int before = cluster.commands.size();
+        assertThat(anonymous.get("/api/v1/cluster", ADA).status()).isEqualTo(200);
+        assertThat(http.post("/api/v1/modules/db/nodes/node1/restart", ADA, "{}").status()).isEqualTo(200);
+        assertThat(cluster.commands).hasSize(before + 1);
+        Http.Reply session = anonymous.call("POST", "/api/v1/session", null, "{\"user\":\"ada\",\"password\":\"ada-pw\"}");
+        assertThat(session.status()).isEqualTo(201);
+    }
+
+    @Test
     void badCommandsAreRefusedWithTheRightCode() throws Exception {
         int before = cluster.commands.size();
         Http.Reply badCommand = http.post("/api/v1/modules/db/nodes/node1/explode", ADA, "{}");
@@ -247,7 +354,7 @@ class ConsoleApiTest {
     void swapIsRelayedAndTheNewStatesAreStreamedOverSse() throws Exception {
         BlockingQueue<String> events = new ArrayBlockingQueue<>(1000);
         HttpRequest sse = HttpRequest.newBuilder(URI.create(http.base() + "/api/v1/events?module=db&types=state"))
-                .GET().build();
+                .header("authorization", MO).GET().build();
         HttpResponse<InputStream> stream = http.client().send(sse, HttpResponse.BodyHandlers.ofInputStream());
         assertThat(stream.statusCode()).isEqualTo(200);
         assertThat(stream.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
@@ -411,7 +518,7 @@ class ConsoleApiTest {
         assertThat(paths.fieldNames()).contains("/api/v1/cluster", "/api/v1/modules/{m}", "/api/v1/modules/{m}/ready",
                 "/api/v1/modules/{m}/log", "/api/v1/modules/{m}/nodes/{n}/{command}", "/api/v1/modules/{m}/verify",
                 "/api/v1/modules/{m}/nodes/{n}/checkers/{c}/{action}",
-                "/api/v1/events", "/health", "/metrics");
+                "/api/v1/events", "/api/v1/session", "/health", "/metrics");
         assertThat(r.json().getString("openapi")).startsWith("3.");
     }
 

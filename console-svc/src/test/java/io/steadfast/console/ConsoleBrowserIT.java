@@ -24,8 +24,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The web page in headless Chromium (Debian chromium + chromedriver) against a real ConsoleVerticle with stand-in
- * services ({@link StandInCluster}): it shows the states, a swap asks for confirmation naming the consequence,
- * signs in, and the new roles appear without a reload. Also measures state publication → on screen.
+ * services ({@link StandInCluster}): it signs in (a session token in memory: the password is in no storage), shows
+ * the states, a swap asks for confirmation naming the consequence, and the new roles appear without a reload; a
+ * monitor reads but may not command; signing out ends the stream. Also measures state publication → on screen.
  * Screenshots: target/browser/*.png.
  */
 class ConsoleBrowserIT {
@@ -73,11 +74,20 @@ class ConsoleBrowserIT {
         browser.screenshot(name);
     }
 
+    /** A fresh page: it asks to sign in before showing anything. */
+    private void open(String user, String password) throws Exception {
+        driver.get(cluster.url() + "/");
+        browser.signIn(user, password, WAIT);
+    }
+
+    private Object js(String script) {
+        return ((JavascriptExecutor) driver).executeScript(script);
+    }
+
     @Test
     void seesStatesSwapsAfterConfirmationAndSeesTheNewRolesWithoutReloading() throws Exception {
         driver.manage().window().setSize(new Dimension(1280, 900));
-        driver.get(cluster.url() + "/");
-        waitFor().until(d -> d.findElement(By.id("live")).getText().equals("live"));
+        open("cy", "cy-pw");
         waitFor().until(d -> "PRIM".equals(cellState("db", "node1")));
         assertThat(cellState("db", "node2")).isEqualTo("SECOND");
         assertThat(driver.findElement(By.id("cell-db-node1")).getAttribute("class")).contains("green");
@@ -96,12 +106,6 @@ class ConsoleBrowserIT {
         screenshot("2-confirm");
         driver.findElement(By.id("confirm-ok")).click();
 
-        // not signed in: the console answers 401 and the page asks for credentials, then retries
-        waitFor().until(d -> d.findElement(By.id("login")).isDisplayed());
-        driver.findElement(By.id("login-user")).sendKeys("cy");
-        driver.findElement(By.id("login-password")).sendKeys("cy-pw");
-        driver.findElement(By.id("login-ok")).click();
-
         waitFor().until(d -> "PRIM".equals(cellState("db", "node2")) && "SECOND".equals(cellState("db", "node1")));
         assertThat(((JavascriptExecutor) driver).executeScript("return window.sfNoReload;")).isEqualTo(42L);
         assertThat(cluster.commands.getLast().module()).isEqualTo("db");
@@ -112,8 +116,7 @@ class ConsoleBrowserIT {
     /** State publication (stand-in heartbeat) → the cell shows it; the figure for RESULTS.md. */
     @Test
     void measuresPublicationToScreenLatency() throws Exception {
-        driver.get(cluster.url() + "/");
-        waitFor().until(d -> d.findElement(By.id("live")).getText().equals("live"));
+        open("mo", "mo-pw");
         waitFor().until(d -> cellState("web", "node2").equals("UP"));
         JavascriptExecutor js = (JavascriptExecutor) driver;
         List<Long> latencies = new ArrayList<>();
@@ -142,8 +145,7 @@ class ConsoleBrowserIT {
 
     @Test
     void showsResyncProgressLogLinesAndCheckersLive() throws Exception {
-        driver.get(cluster.url() + "/");
-        waitFor().until(d -> d.findElement(By.id("live")).getText().equals("live"));
+        open("mo", "mo-pw");
         waitFor().until(d -> d.findElement(By.id("checkers")).getText().contains("db-port"));
         waitFor().until(d -> d.findElement(By.id("log")).getText().contains("node2 line 2"));
         String secondary = cellState("db", "node1").equals("SECOND") ? "node1" : "node2";
@@ -169,8 +171,7 @@ class ConsoleBrowserIT {
     void fitsAPhoneSizedScreen() throws Exception {
         driver.manage().window().setSize(new Dimension(390, 844));
         try {
-            driver.get(cluster.url() + "/");
-            waitFor().until(d -> d.findElement(By.id("live")).getText().equals("live"));
+            open("mo", "mo-pw");
             waitFor().until(d -> !cellState("db", "node1").isEmpty());
             Long scrollWidth = (Long) ((JavascriptExecutor) driver).executeScript(
                     "return document.documentElement.scrollWidth;");
@@ -182,5 +183,51 @@ class ConsoleBrowserIT {
         } finally {
             driver.manage().window().setSize(new Dimension(1280, 900));
         }
+    }
+
+    @Test
+    void signsInWithATokenInMemoryNeverStoresThePasswordAndSignsOut() throws Exception {
+        driver.manage().window().setSize(new Dimension(1280, 900));
+        driver.get(cluster.url() + "/");
+        waitFor().until(d -> d.findElement(By.id("login")).isDisplayed());
+        assertThat(driver.findElements(By.cssSelector("[data-state]"))).as("nothing shown before signing in").isEmpty();
+        // a wrong password: the dialog stays, saying why
+        driver.findElement(By.id("login-user")).sendKeys("mo");
+        driver.findElement(By.id("login-password")).sendKeys("wrong-pw");
+        driver.findElement(By.id("login-ok")).click();
+        waitFor().until(d -> d.findElement(By.id("login-error")).getText().contains("wrong password"));
+        assertThat(driver.findElement(By.id("login")).isDisplayed()).isTrue();
+        driver.findElement(By.id("login-password")).sendKeys("mo-pw");
+        driver.findElement(By.id("login-ok")).click();
+        waitFor().until(d -> browser.live() && d.findElement(By.id("who")).getText().contains("mo (monitor)"));
+        waitFor().until(d -> !cellState("db", "node1").isEmpty());
+
+        String storage = String.valueOf(js("const all = {};"
+                + "for (const s of [sessionStorage, localStorage]) for (let i = 0; i < s.length; i++) "
+                + "all[s.key(i)] = s.getItem(s.key(i)); return JSON.stringify(all) + document.cookie;"));
+        assertThat(storage).doesNotContain("mo-pw").doesNotContain("sft_");
+        assertThat(js("return sessionStorage.length + localStorage.length;")).isEqualTo(0L);
+        assertThat(driver.findElement(By.id("login-password")).getAttribute("value")).isEmpty();
+        screenshot("6-signed-in-monitor");
+
+        // a monitor may look but not command
+        int before = cluster.commands.size();
+        WebElement cell = driver.findElement(By.id("cell-db-node1"));
+        cell.findElement(By.tagName("summary")).click();
+        cell.findElement(By.cssSelector("button[data-action='restart']")).click();
+        waitFor().until(d -> d.findElement(By.id("confirm")).isDisplayed());
+        driver.findElement(By.id("confirm-ok")).click();
+        waitFor().until(d -> d.findElement(By.id("toast")).getText().contains("forbidden"));
+        assertThat(cluster.commands).hasSize(before);
+
+        // signing out: the stream ends, the page asks to sign in again
+        waitFor().until(d -> cluster.console.eventClients() > 0);
+        int streams = cluster.console.eventClients();
+        driver.findElement(By.id("login-btn")).click();
+        waitFor().until(d -> d.findElement(By.id("login")).isDisplayed());
+        waitFor().until(d -> cluster.console.eventClients() < streams);
+        assertThat(driver.findElement(By.id("live")).getText()).isNotEqualTo("live");
+        assertThat(driver.findElements(By.cssSelector("[data-state]"))).isEmpty();
+        driver.findElement(By.cssSelector("#login button[value='cancel']")).click();
     }
 }

@@ -12,7 +12,10 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** No users file: every POST is refused with how to add a user. TLS: the console speaks HTTPS when configured. */
+/**
+ * No users file: nothing but the probes is served, and the refusals say how to add a user. TLS: the console speaks
+ * HTTPS (with HSTS) when configured.
+ */
 class ConsoleNoUsersAndTlsTest {
     @Test
     void withoutAUsersFileMutatingRequestsAreRefusedAndSayHowToAddAUser() throws Exception {
@@ -24,7 +27,17 @@ class ConsoleNoUsersAndTlsTest {
             assertThat(r.error()).isEqualTo("no-users");
             assertThat(r.json().getString("message")).contains("steadfast user add");
             assertThat(cluster.commands).hasSize(before);
-            assertThat(http.get("/api/v1/cluster").status()).isEqualTo(200); // reads stay open
+            for (String path : List.of("/api/v1/cluster", "/api/v1/modules/db", "/api/v1/events")) {
+                Http.Reply read = http.get(path);
+                assertThat(read.status()).as(path).isEqualTo(403);
+                assertThat(read.error()).isEqualTo("no-users");
+                assertThat(read.json().getString("message")).contains("steadfast user add");
+            }
+            Http.Reply signIn = http.call("POST", "/api/v1/session", null, "{\"user\":\"admin\",\"password\":\"admin\"}");
+            assertThat(signIn.status()).isEqualTo(403);
+            assertThat(signIn.error()).isEqualTo("no-users");
+            assertThat(http.get("/health").status()).as("probes stay open").isEqualTo(200);
+            assertThat(http.get("/api/v1/modules/web/ready").status()).isEqualTo(200);
         }
     }
 
@@ -52,7 +65,9 @@ class ConsoleNoUsersAndTlsTest {
                     Optional.of(new TlsConfig(keystore, Optional.empty(), pass)))) {
                 assertThat(cluster.url()).startsWith("https://");
                 Http http = new Http(cluster.url());
-                assertThat(http.get("/api/v1/cluster").status()).isEqualTo(200);
+                assertThat(http.get("/api/v1/cluster", Http.basic("mo", "mo-pw")).status()).isEqualTo(200);
+                assertThat(http.get("/health").raw().headers().firstValue("strict-transport-security"))
+                        .contains(ConsoleVerticle.HSTS);
                 assertThat(http.post("/api/v1/modules/db/nodes/node1/restart", Http.basic("cy", "cy-pw"), "{}")
                         .status()).isEqualTo(200);
             }

@@ -29,9 +29,16 @@ public final class Http {
 
     private final String base;
     private final HttpClient client;
+    /** Authorization sent with every GET (null: anonymous). */
+    private final String auth;
 
     public Http(String base) {
+        this(base, null, null);
+    }
+
+    private Http(String base, String auth, java.net.InetAddress local) {
         this.base = base;
+        this.auth = auth;
         try {
             SSLContext ssl = SSLContext.getInstance("TLS");
             ssl.init(null, new TrustManager[]{new X509TrustManager() {
@@ -45,7 +52,11 @@ public final class Http {
                     return new X509Certificate[0];
                 }
             }}, new SecureRandom());
-            this.client = HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(5)).build();
+            HttpClient.Builder b = HttpClient.newBuilder().sslContext(ssl).connectTimeout(Duration.ofSeconds(5));
+            if (local != null) {
+                b.localAddress(local);
+            }
+            this.client = b.build();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -55,8 +66,39 @@ public final class Http {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The same console, sending {@code authorization} with every GET (e.g. {@link #basic}, "Bearer sft_…"). */
+    public Http as(String authorization) {
+        return new Http(base, authorization, null);
+    }
+
+    /** A client whose connections come from {@code local} (e.g. 127.0.0.2: another client address), anonymous. */
+    public Http from(String local) throws java.net.UnknownHostException {
+        return new Http(base, null, java.net.InetAddress.getByName(local));
+    }
+
     public Reply get(String path) throws Exception {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+        return get(path, auth);
+    }
+
+    /** GET with {@code authorization} (null: none). */
+    public Reply get(String path, String authorization) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).GET();
+        if (authorization != null) {
+            b.header("authorization", authorization);
+        }
+        return send(b);
+    }
+
+    /** A request with the CSRF header (and {@code authorization} unless null): DELETE, or POST with a body. */
+    public Reply call(String method, String path, String authorization, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                .header(ConsoleVerticle.CSRF_HEADER, "test").header("content-type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (authorization != null) {
+            b.header("authorization", authorization);
+        }
+        return send(b);
     }
 
     /** POST with the CSRF header; {@code auth} null = no Authorization header. */

@@ -211,10 +211,21 @@ public final class StandInCluster implements AutoCloseable {
     }
 
     public void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        await(condition, () -> what);
+    }
+
+    /** As above; {@code what} is asked only on failure (it may show what was seen). */
+    public void await(java.util.function.BooleanSupplier condition, java.util.function.Supplier<String> what)
+            throws InterruptedException {
+        await(condition, what, Duration.ofSeconds(10));
+    }
+
+    public void await(java.util.function.BooleanSupplier condition, java.util.function.Supplier<String> what,
+                      Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for: " + what);
+                throw new AssertionError("timed out waiting for: " + what.get());
             }
             Thread.sleep(20);
         }

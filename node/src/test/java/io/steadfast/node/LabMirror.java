@@ -1,6 +1,7 @@
 package io.steadfast.node;
 
-import io.steadfast.console.PasswordHash;
+import io.steadfast.console.Role;
+import io.steadfast.console.UsersFile;
 import io.steadfast.lab.ExecResult;
 import io.steadfast.lab.Lab;
 import io.steadfast.lab.LabProcess;
@@ -271,14 +272,12 @@ public record LabMirror(LabCluster cluster, String module, String vip, int port)
         assertThat(r.stdout()).as("POST %s", path).doesNotContain("\"error\"");
     }
 
-    /** A users file with one admin, so that the console accepts commands (no default password exists). */
+    /** An admin in the lab's users file, so that the console accepts commands (no default password exists). */
     public static void addOperator(LabCluster cluster) throws Exception {
-        Path users = cluster.dir().resolve("users");
-        io.steadfast.testing.TestFiles.writePrivate(users, OPERATOR.substring(0, OPERATOR.indexOf(':')) + ":admin:"
-                + PasswordHash.hash(OPERATOR.substring(OPERATOR.indexOf(':') + 1).toCharArray(), 1000) + "\n");
-        String yaml = Files.readString(cluster.config());
-        String patched = yaml.replaceFirst("bind: 0\\.0\\.0\\.0 }", "bind: 0.0.0.0, users_file: " + users + " }");
-        assertThat(patched).as("console line of the lab config").isNotEqualTo(yaml);
-        Files.writeString(cluster.config(), patched);
+        int colon = OPERATOR.indexOf(':');
+        UsersFile.add(cluster.usersFile(), OPERATOR.substring(0, colon), Role.ADMIN,
+                OPERATOR.substring(colon + 1).toCharArray(), true, 1000);
+        assertThat(Files.readString(cluster.config())).as("the lab config names the users file")
+                .contains("users_file: " + cluster.usersFile());
     }
 }

@@ -88,12 +88,14 @@ public final class Phase1 {
         int ebPort = b.port("event_bus_port").orElse(busPort + Defaults.EVENT_BUS_PORT_OFFSET);
         BusConfig bus = new BusConfig(busPort, ebPort, tls(b, "tls"));
 
-        MapReader c = r.map("console", "port", "bind", "tls", "users_file");
+        MapReader c = r.map("console", "port", "bind", "tls", "users_file", "open");
         ConsoleConfig console = new ConsoleConfig(
                 c.port("port").orElse(Defaults.CONSOLE_PORT),
                 c.ipv4("bind").orElse(Defaults.CONSOLE_BIND),
                 tls(c, "tls"),
-                c.absPath("users_file"));
+                c.absPath("users_file"),
+                c.has("open") ? c.list("open", it -> it.string().flatMap(s -> MapReader.enumValue(s, it.node(),
+                        it.ctx(), problems, ConsoleConfig.Open.class))) : ConsoleConfig.DEFAULT_OPEN);
 
         List<NodeConfig> nodes = new ArrayList<>();
         List<Node> items = r.list("nodes");

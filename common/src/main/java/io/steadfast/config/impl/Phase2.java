@@ -50,6 +50,7 @@ public final class Phase2 {
     public void check(SteadfastConfig config) {
         ClusterConfig cluster = config.cluster();
         nodes(cluster);
+        consoleOpen(cluster);
         List<ModuleConfig> modules = config.modules();
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < modules.size(); i++) {
@@ -67,6 +68,18 @@ public final class Phase2 {
     }
 
     // ---- cluster
+
+    /** {@code cluster.console.open}: each endpoint once (a repeat is a typo for another one, or a merge leftover). */
+    private void consoleOpen(ClusterConfig cluster) {
+        List<io.steadfast.config.ConsoleConfig.Open> open = cluster.console().open();
+        for (int i = 1; i < open.size(); i++) {
+            int first = open.indexOf(open.get(i));
+            if (first < i) {
+                report(where.at("cluster", "console", "open", i), "\"" + open.get(i).name().toLowerCase(java.util.Locale.ROOT)
+                        + "\" is listed twice (also open[" + first + "])");
+            }
+        }
+    }
 
     private void nodes(ClusterConfig cluster) {
         Map<String, Integer> names = new HashMap<>();

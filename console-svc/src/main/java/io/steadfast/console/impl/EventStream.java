@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * The live feed of {@code GET /api/v1/events} (server-sent events): every change the {@link AggregateView}
@@ -20,7 +21,8 @@ public final class EventStream {
             "log", "node");
     static final int MAX_CLIENTS = 200;
 
-    private record Client(HttpServerResponse response, String module, Set<String> types) {
+    /** {@code allowed}: whether its reader may still read (false once the session it opened with ended). */
+    private record Client(HttpServerResponse response, String module, Set<String> types, BooleanSupplier allowed) {
     }
 
     private final Set<Client> clients = new LinkedHashSet<>();
@@ -31,12 +33,17 @@ public final class EventStream {
 
     /** Starts a stream; {@code module} null = all modules, {@code types} empty = all types. */
     public void open(HttpServerResponse response, String module, Set<String> types) {
+        open(response, module, types, () -> true);
+    }
+
+    /** As above; the stream is ended once {@code allowed} turns false (checked by {@link #revalidate}). */
+    public void open(HttpServerResponse response, String module, Set<String> types, BooleanSupplier allowed) {
         if (clients.size() >= MAX_CLIENTS) {
             response.setStatusCode(503).putHeader("content-type", "application/json")
                     .end(new JsonObject().put("error", "unavailable").put("message", "too many event streams").encode());
             return;
         }
-        Client client = new Client(response, module, Set.copyOf(types));
+        Client client = new Client(response, module, Set.copyOf(types), allowed);
         response.setChunked(true).putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-store").putHeader("x-accel-buffering", "no");
         response.setWriteQueueMaxSize(1024 * 1024);
@@ -67,7 +74,18 @@ public final class EventStream {
 
     /** A comment line now and then keeps proxies from closing an idle stream. */
     public void keepAlive() {
+        revalidate();
         clients.forEach(c -> c.response.write(": keep-alive\n\n"));
+    }
+
+    /** Ends the streams whose reader may no longer read (signed out, session expired). */
+    public void revalidate() {
+        for (Client c : new ArrayList<>(clients)) {
+            if (!c.allowed.getAsBoolean()) {
+                clients.remove(c);
+                c.response.end();
+            }
+        }
     }
 
     public void closeAll() {

@@ -1,4 +1,6 @@
-// Steadfast console page: loads /api/v1/cluster, then stays live on /api/v1/events (SSE) without reloading.
+// Steadfast console page: signs in (POST /api/v1/session: a session token, kept in this page's memory only — never the
+// password, never in sessionStorage/localStorage), loads /api/v1/cluster, then stays live on /api/v1/events (SSE read
+// through fetch, which can send the token) without reloading.
 'use strict';
 (function () {
   const HOUR = 3600 * 1000;
@@ -8,6 +10,10 @@
   let selected = null;         // module shown in the detail section
   let history = {};            // node -> transitions of the selected module
   let logLines = [];
+  let token = null;            // the session token: in memory only, gone with the page
+  let me = null;               // {user, role, commands} of the session
+  let stream = null;           // AbortController of the event stream
+  let signingIn = null;        // the sign-in in progress (several 401s share it)
   // For tests and the latency figure: when each state event was on screen.
   window.sfRendered = [];
 
@@ -37,19 +43,32 @@
   }
 
   // ---- data ---------------------------------------------------------------------------------------------
+  const authHeaders = (more) => Object.assign(token ? {Authorization: 'Bearer ' + token} : {}, more || {});
+
+  class SignedOut extends Error {}
+
+  // GET as the signed-in user; a 401 (expired, signed out elsewhere, console restarted) asks to sign in again.
+  async function get(path) {
+    const r = await fetch(path, {cache: 'no-store', headers: authHeaders()});
+    if (r.status === 401) { signedOut(); throw new SignedOut('sign in again'); }
+    const body = await r.json().catch(() => ({}));
+    if (!r.ok) throw new Error((body.error || r.status) + ': ' + (body.message || ''));
+    return body;
+  }
+
   async function load() {
-    const r = await fetch('/api/v1/cluster', {cache: 'no-store'});
-    model = await r.json();
+    if (!token) return;
+    model = await get('/api/v1/cluster');
     $('cluster').textContent = model.cluster + ' · seen from ' + model.node;
     if (!selected && model.modules.length) selected = model.modules[0].name;
     render();
-    if (selected) loadDetail(selected);
+    if (selected) loadDetail(selected).catch(() => {});
   }
 
   async function loadDetail(name) {
     const [m, log] = await Promise.all([
-      fetch('/api/v1/modules/' + encodeURIComponent(name), {cache: 'no-store'}).then(r => r.json()),
-      fetch('/api/v1/modules/' + encodeURIComponent(name) + '/log?lines=100', {cache: 'no-store'}).then(r => r.json())
+      get('/api/v1/modules/' + encodeURIComponent(name)),
+      get('/api/v1/modules/' + encodeURIComponent(name) + '/log?lines=100')
     ]);
     history = {};
     for (const n of m.nodes) history[n.node] = n.history || [];
@@ -225,9 +244,8 @@
   }
 
   async function send(module, node, cmd, retried) {
-    const headers = {'X-Steadfast-Request': 'page', 'Content-Type': 'application/json'};
-    const auth = sessionStorage.getItem('sf-auth');
-    if (auth) headers.Authorization = auth;
+    if (!token && !(await signIn())) return;
+    const headers = authHeaders({'X-Steadfast-Request': 'page', 'Content-Type': 'application/json'});
     toast(cmd + ' ' + module + ' on ' + node + '…');
     let r;
     try {
@@ -236,86 +254,175 @@
     } catch (e) { toast('console unreachable: ' + e); return; }
     const body = await r.json().catch(() => ({}));
     if (r.status === 401 && !retried) {
-      if (await login()) return send(module, node, cmd, true);
+      signedOut();
+      if (await signIn()) return send(module, node, cmd, true);
       return;
     }
     if (!r.ok) { toast((body.error || r.status) + ': ' + (body.message || '')); return; }
     toast(cmd + ' ' + module + ' on ' + node + ': ' + (body.message || 'done') + ' (' + body.state + ')');
   }
 
-  function login() {
-    return new Promise(resolve => {
-      const d = $('login');
-      d.returnValue = '';
-      d.onclose = () => {
-        if (d.returnValue !== 'ok') { resolve(false); return; }
-        const u = $('login-user').value, p = $('login-password').value;
-        sessionStorage.setItem('sf-auth', 'Basic ' + btoa(unescape(encodeURIComponent(u + ':' + p))));
-        $('login-password').value = '';
-        showWho(); resolve(true);
-      };
-      d.showModal();
-    });
+  // The sign-in dialog until the console gives a token (or the user cancels): resolves true when signed in.
+  function signIn() {
+    if (token) return Promise.resolve(true);
+    if (!signingIn) {
+      signingIn = new Promise(resolve => {
+        const d = $('login');
+        const attempt = () => {
+          d.returnValue = '';
+          d.onclose = async () => {
+            if (d.returnValue !== 'ok') { signingIn = null; resolve(false); return; }
+            const user = $('login-user').value, password = $('login-password').value;
+            $('login-password').value = '';
+            let r, body;
+            try {
+              r = await fetch('/api/v1/session', {method: 'POST', headers: {'X-Steadfast-Request': 'page',
+                'Content-Type': 'application/json'}, body: JSON.stringify({user, password})});
+              body = await r.json().catch(() => ({}));
+            } catch (e) { r = {ok: false}; body = {message: 'console unreachable: ' + e}; }
+            if (r.ok && body.token) {
+              token = body.token;
+              me = {user: body.user, role: body.role, commands: body.commands};
+              $('login-error').textContent = '';
+              signingIn = null;
+              showWho(); resolve(true);
+              start();
+              return;
+            }
+            $('login-error').textContent = body.message || ('sign-in failed (' + r.status + ')');
+            attempt();
+          };
+          d.showModal();
+        };
+        attempt();
+      });
+    }
+    return signingIn;
   }
+
+  // The session is gone (401): forget it and stop the stream; the next action asks to sign in.
+  function signedOut() {
+    token = null; me = null;
+    if (stream) { stream.abort(); stream = null; }
+    offline('signed out');
+    showWho();
+  }
+
+  async function signOut() {
+    const t = token;
+    signedOut();
+    model = null;
+    $('cluster').textContent = '…';
+    $('grid').replaceChildren(); $('nodes').replaceChildren(); $('detail').hidden = true;
+    if (t) {
+      await fetch('/api/v1/session', {method: 'DELETE', headers: {'X-Steadfast-Request': 'page',
+        Authorization: 'Bearer ' + t}}).catch(() => {});
+    }
+    signIn();
+  }
+
   function showWho() {
-    const a = sessionStorage.getItem('sf-auth');
-    $('who').textContent = a ? 'signed in as ' + decodeURIComponent(escape(atob(a.slice(6)))).split(':')[0] : '';
-    $('login-btn').textContent = a ? 'Sign out' : 'Sign in';
+    $('who').textContent = me ? 'signed in as ' + me.user + ' (' + me.role + ')' : '';
+    $('login-btn').textContent = me ? 'Sign out' : 'Sign in';
   }
-  $('login-btn').addEventListener('click', () => {
-    if (sessionStorage.getItem('sf-auth')) { sessionStorage.removeItem('sf-auth'); showWho(); } else login();
-  });
+  $('login-btn').addEventListener('click', () => { if (token) signOut(); else signIn(); });
 
   // ---- live events ----------------------------------------------------------------------------------------
-  function connect() {
-    const es = new EventSource('/api/v1/events');
-    es.onopen = () => { $('live').className = 'live on'; $('live').textContent = 'live'; load().catch(() => {}); };
-    es.onerror = () => { $('live').className = 'live off'; $('live').textContent = 'reconnecting'; };
-    es.addEventListener('state', ev => {
-      const d = JSON.parse(ev.data);
-      const m = moduleOf(d.module);
-      if (!m) return;
-      const i = m.nodes.findIndex(n => n.node === d.node);
-      if (i < 0) return;
-      m.nodes[i] = d;
-      m.serving = m.nodes.filter(n => n.serves).map(n => n.node);
-      if (d.module === selected) {
-        const h = history[d.node] || (history[d.node] = []);
-        const last = h[h.length - 1];
-        if (!last || last.state !== d.state || last.readiness !== d.readiness || last.reason !== d.reason) {
-          h.push({at: d.since || Date.now(), state: d.state, readiness: d.readiness, reason: d.reason});
+  const handlers = {};
+  handlers.state = d => {
+    const m = moduleOf(d.module);
+    if (!m) return;
+    const i = m.nodes.findIndex(n => n.node === d.node);
+    if (i < 0) return;
+    m.nodes[i] = d;
+    m.serving = m.nodes.filter(n => n.serves).map(n => n.node);
+    if (d.module === selected) {
+      const h = history[d.node] || (history[d.node] = []);
+      const last = h[h.length - 1];
+      if (!last || last.state !== d.state || last.readiness !== d.readiness || last.reason !== d.reason) {
+        h.push({at: d.since || Date.now(), state: d.state, readiness: d.readiness, reason: d.reason});
+      }
+    }
+    render();
+    if (d.module === selected) renderDetail();
+    window.sfRendered.push({module: d.module, node: d.node, state: d.state, since: d.since,
+      emittedAt: d.emittedAt, renderedAt: Date.now()});
+  };
+  const patch = (field, f) => d => {
+    const n = entryOf(d.module, d.node);
+    if (!n) return;
+    n[field] = f(d, n);
+    render();
+    if (d.module === selected) renderDetail();
+  };
+  handlers.resync = patch('resync', d => d);
+  handlers.replication = patch('replication', d => d);
+  handlers.vip = patch('vip', d => d);
+  handlers.buckets = patch('buckets', d => d);
+  handlers.checker = patch('checkers', (d, n) => {
+    const list = (n.checkers || []).filter(c => c.checker !== d.checker);
+    list.push(d); list.sort((a, b) => a.checker.localeCompare(b.checker));
+    return list;
+  });
+  handlers.node = () => load().catch(() => {});
+  handlers.log = d => {
+    if (d.module !== selected) return;
+    logLines.push(fmtLog(d));
+    if (logLines.length > 500) logLines.splice(0, logLines.length - 500);
+    renderLog();
+  };
+
+  function offline(text) { $('live').className = 'live off'; $('live').textContent = text || 'reconnecting'; }
+
+  // Server-sent events read through fetch (EventSource cannot send the token): one frame per blank line.
+  async function connect() {
+    if (!token || stream) return;
+    const ctl = new AbortController();
+    stream = ctl;
+    let r;
+    try {
+      r = await fetch('/api/v1/events', {cache: 'no-store', headers: authHeaders(), signal: ctl.signal});
+    } catch (e) { return reconnect(ctl); }
+    if (r.status === 401) { if (stream === ctl) { stream = null; signedOut(); signIn(); } return; }
+    if (!r.ok) return reconnect(ctl);
+    $('live').className = 'live on'; $('live').textContent = 'live';
+    load().catch(() => {});
+    const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '', type = 'message', data = [];
+    for (;;) {
+      let chunk;
+      try { chunk = await reader.read(); } catch (e) { break; }
+      if (chunk.done) break;
+      buf += chunk.value;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i).replace(/\r$/, '');
+        buf = buf.slice(i + 1);
+        if (line === '') {
+          if (data.length && handlers[type]) {
+            try { handlers[type](JSON.parse(data.join('\n'))); } catch (e) { /* a bad frame is skipped */ }
+          }
+          type = 'message'; data = [];
+        } else if (line.startsWith('event:')) {
+          type = line.slice(6).trim();
+        } else if (line.startsWith('data:')) {
+          data.push(line.slice(5).replace(/^ /, ''));
         }
       }
-      render();
-      if (d.module === selected) renderDetail();
-      window.sfRendered.push({module: d.module, node: d.node, state: d.state, since: d.since,
-        emittedAt: d.emittedAt, renderedAt: Date.now()});
-    });
-    const patch = (field, f) => ev => {
-      const d = JSON.parse(ev.data);
-      const n = entryOf(d.module, d.node);
-      if (!n) return;
-      n[field] = f(d, n);
-      render();
-      if (d.module === selected) renderDetail();
-    };
-    es.addEventListener('resync', patch('resync', d => d));
-    es.addEventListener('replication', patch('replication', d => d));
-    es.addEventListener('vip', patch('vip', d => d));
-    es.addEventListener('buckets', patch('buckets', d => d));
-    es.addEventListener('checker', patch('checkers', (d, n) => {
-      const list = (n.checkers || []).filter(c => c.checker !== d.checker);
-      list.push(d); list.sort((a, b) => a.checker.localeCompare(b.checker));
-      return list;
-    }));
-    es.addEventListener('node', () => load().catch(() => {}));
-    es.addEventListener('log', ev => {
-      const d = JSON.parse(ev.data);
-      if (d.module !== selected) return;
-      logLines.push(fmtLog(d));
-      if (logLines.length > 500) logLines.splice(0, logLines.length - 500);
-      renderLog();
-    });
+    }
+    reconnect(ctl);
+  }
+
+  function reconnect(ctl) {
+    if (stream !== ctl) return; // signed out or replaced meanwhile
+    stream = null;
+    offline();
+    if (token) setTimeout(connect, 2000);
+  }
+
+  function start() {
+    load().catch(e => { if (!(e instanceof SignedOut)) toast('cannot load the cluster: ' + e.message); });
+    connect();
   }
 
   function fmtLog(l) { return new Date(l.at).toLocaleTimeString() + ' ' + l.node + ' ' + l.line; }
@@ -332,7 +439,7 @@
   }
 
   showWho();
-  load().catch(e => toast('cannot load the cluster: ' + e));
-  connect();
+  offline('signed out');
+  signIn();
   setInterval(() => { if (selected && model) renderDetail(); }, 30000); // the timeline's "now" moves
 })();

@@ -19,8 +19,10 @@ import java.util.function.BiPredicate;
 
 /**
  * How admin commands reach the cluster: the console's HTTP API on any node (every console shows the whole
- * cluster). Credentials are {@code user:password} (from {@code STEADFAST_TOKEN} or {@code --user}), sent as HTTP
- * Basic; every POST carries the console's CSRF header.
+ * cluster). Credentials (from {@code STEADFAST_TOKEN} or {@code --user}) are {@code user:password}, sent as HTTP
+ * Basic, or a session token of {@code POST /api/v1/session} (no ':'), sent as {@code Bearer}; they go with every
+ * request, reads and the event stream included (the console serves only its probes anonymously). Every POST
+ * carries the console's CSRF header.
  */
 public final class ConsoleClient {
     public static final String DEFAULT_URL = "http://127.0.0.1:9400";
@@ -36,7 +38,7 @@ public final class ConsoleClient {
     private final Optional<String> credentials;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
 
-    /** @param credentials {@code user:password} */
+    /** @param credentials {@code user:password}, or a session token */
     public ConsoleClient(String baseUrl, Optional<String> credentials) {
         this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
         this.credentials = credentials;
@@ -49,7 +51,9 @@ public final class ConsoleClient {
         }
 
         public String errorText() {
-            return body.getString("error", "http-" + status) + ": " + body.getString("message", "");
+            return body.getString("error", "http-" + status) + ": " + body.getString("message", "")
+                    + (status == 401 ? " — set STEADFAST_TOKEN=user:password (or a session token), or use --user NAME"
+                    : "");
         }
     }
 
@@ -71,7 +75,9 @@ public final class ConsoleClient {
      * false or the stream ends. Returns the HTTP status (200 when the stream was opened).
      */
     public int events(String path, BiPredicate<String, JsonObject> onEvent) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).GET().build();
+        HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path)).GET();
+        authorization().ifPresent(a -> builder.header("authorization", a));
+        HttpRequest request = builder.build();
         try {
             HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
             try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
@@ -107,8 +113,7 @@ public final class ConsoleClient {
 
     private Answer send(HttpRequest.Builder request, Duration timeout) throws IOException {
         request.timeout(timeout);
-        credentials.ifPresent(c -> request.header("authorization",
-                "Basic " + Base64.getEncoder().encodeToString(c.getBytes(StandardCharsets.UTF_8))));
+        authorization().ifPresent(a -> request.header("authorization", a));
         try {
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             JsonObject body;
@@ -122,6 +127,13 @@ public final class ConsoleClient {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
+    }
+
+    /** {@code Basic} for user:password, {@code Bearer} for a session token. */
+    Optional<String> authorization() {
+        return credentials.map(c -> c.indexOf(':') > 0
+                ? "Basic " + Base64.getEncoder().encodeToString(c.getBytes(StandardCharsets.UTF_8))
+                : "Bearer " + c);
     }
 
     public String baseUrl() {

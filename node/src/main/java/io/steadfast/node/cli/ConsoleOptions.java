@@ -13,9 +13,10 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * {@code --console URL}: which console answers admin commands; credentials for commands that change something:
- * {@code STEADFAST_TOKEN=user:password}, or {@code --user NAME} with the password from {@code --password-file}
- * or typed (read from the terminal, else the first line of standard input).
+ * {@code --console URL}: which console answers admin commands; credentials (every read needs a user too, any role;
+ * commands need admin or control): {@code STEADFAST_TOKEN=user:password} or {@code STEADFAST_TOKEN=<session token>}
+ * (from {@code POST /api/v1/session}), or {@code --user NAME} with the password from {@code --password-file} or typed
+ * (read from the terminal, else the first line of standard input).
  */
 public final class ConsoleOptions {
     /** The environment (a seam for tests). */
@@ -25,7 +26,7 @@ public final class ConsoleOptions {
             description = "console URL (default: ${DEFAULT-VALUE})")
     String url;
 
-    @Option(names = "--user", paramLabel = "NAME", description = "console user (default: STEADFAST_TOKEN=user:password)")
+    @Option(names = "--user", paramLabel = "NAME", description = "console user (default: STEADFAST_TOKEN=user:password or a session token)")
     String user;
 
     @Option(names = "--password-file", paramLabel = "FILE", description = "file holding --user's password")

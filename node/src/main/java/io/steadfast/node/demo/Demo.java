@@ -142,7 +142,7 @@ public final class Demo {
             // the console listens inside node1's namespace: relayed to 127.0.0.1 here (only a listening socket)
             Path relayLog = dir.resolve("forwarder.log");
             relay = cluster.relayConsole("node1", "127.0.0.1", LabCluster.CONSOLE_PORT, relayLog);
-            waitForRelay(relay, relayLog, clusterName);
+            waitForRelay(relay, relayLog, clusterName, cluster.readerCredentials());
             JsonArray pids = new JsonArray();
             JsonObject nodes = new JsonObject();
             cluster.agents().forEach((node, p) -> {
@@ -443,7 +443,11 @@ public final class Demo {
      * The relay must be listening and reach this lab's console: a missing socat, or a port another program holds
      * (which would answer in its place), shows here.
      */
-    private void waitForRelay(Process relay, Path log, String clusterName) throws InterruptedException, Failed {
+    private void waitForRelay(Process relay, Path log, String clusterName, String credentials)
+            throws InterruptedException, Failed {
+        // the console serves only its probes anonymously: read the cluster as the lab's read-only user
+        String authorization = "Basic " + java.util.Base64.getEncoder().encodeToString(
+                credentials.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         URI uri = URI.create("http://127.0.0.1:" + LabCluster.CONSOLE_PORT + "/api/v1/cluster");
         long deadline = System.nanoTime() + CONSOLE_TIMEOUT.toNanos();
@@ -454,7 +458,8 @@ public final class Demo {
                         + " (is 127.0.0.1:" + LabCluster.CONSOLE_PORT + " taken?)", List.of(log));
             }
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
+                                .header("Authorization", authorization).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200 && clusterName.equals(clusterNameIn(r.body()))) {
                     return;
@@ -490,7 +495,7 @@ public final class Demo {
         out.println();
         out.println("Console:   http://127.0.0.1:" + LabCluster.CONSOLE_PORT + "/  (API: /api/v1/cluster, /health)");
         out.println("Sign in:   " + credentials() + "   (also for the CLI: export STEADFAST_TOKEN=" + credentials() + ")");
-        out.println("State:     ./steadfast state");
+        out.println("State:     STEADFAST_TOKEN=" + credentials() + " ./steadfast state   (every read needs a user)");
         out.println("Modules:   " + String.join("   ", DemoModules.ENDPOINTS.stream()
                 .map(e -> e.module() + " " + e.url()).toList()) + "   (VIPs, from the client " + PREFIX + "-c1)");
         DemoModules.Endpoint db = DemoModules.ENDPOINTS.getFirst();

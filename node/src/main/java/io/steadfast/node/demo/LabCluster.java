@@ -1,5 +1,7 @@
 package io.steadfast.node.demo;
 
+import io.steadfast.console.Role;
+import io.steadfast.console.UsersFile;
 import io.steadfast.lab.ExecResult;
 import io.steadfast.lab.Lab;
 import io.steadfast.lab.LabNode;
@@ -21,25 +23,38 @@ import java.util.Optional;
 
 /**
  * Node agents running in the nodes of a {@link Lab}: the demo and the integration tests use it. It writes the
- * cluster config (every lab node, consoles bound to the node address), a fresh secret, and starts
- * {@code <home>/steadfast node …} in each node's namespace, each with its own state directory.
+ * cluster config (every lab node, consoles bound to the node address), a fresh secret, a console users file with a
+ * read-only user of its own ({@value #READER}, monitor, random password: the consoles serve only their probes
+ * anonymously, and {@link #console} reads as that user), and starts {@code <home>/steadfast node …} in each node's
+ * namespace, each with its own state directory.
  */
 public final class LabCluster {
     public static final int CONSOLE_PORT = 9400;
+    /** The lab's own console user (role monitor), for {@link #console}. */
+    public static final String READER = "lab-reader";
+    /**
+     * PBKDF2 rounds of the reader's hash: its password is 128 random bits, which no number of rounds makes harder to
+     * guess; fewer rounds keep the lab's frequent reads cheap on a busy machine.
+     */
+    static final int READER_ITERATIONS = 10_000;
 
     private final Lab lab;
     private final Path home;
     private final Path dir;
     private final Path config;
+    private final Path usersFile;
+    private final String readerCredentials;
     private final Map<String, LabProcess> agents = new LinkedHashMap<>();
     private final List<Path> privateDirs = new java.util.ArrayList<>();
     private boolean watchdog;
 
-    private LabCluster(Lab lab, Path home, Path dir, Path config) {
+    private LabCluster(Lab lab, Path home, Path dir, Path config, Path usersFile, String readerCredentials) {
         this.lab = lab;
         this.home = home;
         this.dir = dir;
         this.config = config;
+        this.usersFile = usersFile;
+        this.readerCredentials = readerCredentials;
     }
 
     /**
@@ -50,10 +65,18 @@ public final class LabCluster {
         return configure(lab, home, dir, modulesYaml, java.util.Optional.empty());
     }
 
-    /** As above, with the consoles' {@code users_file} (mutating requests need a user from it). */
+    /**
+     * As above, with the consoles' {@code users_file} (commands need a user from it); the lab's reader is added to
+     * it. Without one, {@code <dir>/users} is written with the reader only.
+     */
     public static LabCluster configure(Lab lab, Path home, Path dir, String modulesYaml, Optional<Path> usersFile)
             throws IOException {
         Files.createDirectories(dir);
+        Path users = usersFile.orElse(dir.resolve("users"));
+        byte[] pw = new byte[16];
+        new SecureRandom().nextBytes(pw);
+        String readerPassword = HexFormat.of().formatHex(pw);
+        UsersFile.add(users, READER, Role.MONITOR, readerPassword.toCharArray(), true, READER_ITERATIONS);
         Path secret = dir.resolve("secret");
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
@@ -61,8 +84,8 @@ public final class LabCluster {
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
         Path config = dir.resolve("steadfast.yml");
         Files.writeString(config, clusterYaml(lab, lab.prefix() + "-" + HexFormat.of().formatHex(key, 0, 3), secret,
-                dir.resolve("state"), usersFile) + modulesYaml);
-        return new LabCluster(lab, home, dir, config);
+                dir.resolve("state"), Optional.of(users)) + modulesYaml);
+        return new LabCluster(lab, home, dir, config, users, READER + ":" + readerPassword);
     }
 
     static String clusterYaml(Lab lab, String clusterName, Path secretFile, Path stateDir, Optional<Path> usersFile) {
@@ -236,13 +259,27 @@ public final class LabCluster {
         relay.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 
-    /** GET a console path on {@code node} from inside its namespace; empty when it does not answer 2xx. */
+    /** The consoles' users file (the lab's reader is in it; tests add operators with {@code UsersFile.add}). */
+    public Path usersFile() {
+        return usersFile;
+    }
+
+    /** {@code user:password} of the lab's read-only console user ({@link #READER}). */
+    public String readerCredentials() {
+        return readerCredentials;
+    }
+
+    /**
+     * GET a console path on {@code node} from inside its namespace, as the lab's reader; empty when it does not
+     * answer 2xx.
+     */
     public Optional<JsonObject> console(String node, String path) {
         LabNode n = lab.node(node);
         ExecResult r;
         try {
-            // curl gives up after 5 s; the margin is for starting it on a saturated machine
-            r = n.exec(Duration.ofSeconds(15), "curl", "-sf", "--max-time", "5",
+            // curl gives up after 5 s; the margin is for starting it on a saturated machine. The reader's password
+            // on curl's command line is visible to local processes: acceptable for a lab, which is root's alone.
+            r = n.exec(Duration.ofSeconds(15), "curl", "-sf", "--max-time", "5", "-u", readerCredentials,
                     "http://" + n.addr() + ":" + CONSOLE_PORT + path);
         } catch (io.steadfast.lab.LabException e) {
             return Optional.empty();

@@ -146,7 +146,7 @@ class ConsoleLabIT {
             ChromeDriver driver = browser.driver();
             try {
                 driver.get(url + "/");
-                browser.waitFor(PAGE, "the page is live", d -> browser.live());
+                browser.signIn(OPERATOR, password, PAGE); // a fresh page shows nothing before signing in
                 browser.waitFor(PAGE, prim + " PRIM and " + second + " SECOND on the page",
                         d -> "PRIM".equals(browser.cellState(MODULE, prim))
                                 && "SECOND".equals(browser.cellState(MODULE, second)));
@@ -164,12 +164,6 @@ class ConsoleLabIT {
                         .contains("swap moves the application db to " + second);
                 browser.screenshot("2-confirm");
                 driver.findElement(By.id("confirm-ok")).click();
-
-                // not signed in: the console answers 401, the page asks for credentials and sends again
-                browser.waitFor(PAGE, "the sign-in dialog", d -> d.findElement(By.id("login")).isDisplayed());
-                driver.findElement(By.id("login-user")).sendKeys(OPERATOR);
-                driver.findElement(By.id("login-password")).sendKeys(password);
-                driver.findElement(By.id("login-ok")).click();
 
                 browser.waitFor(PAGE, second + " PRIM and " + prim + " SECOND on the page after the swap",
                         d -> "PRIM".equals(browser.cellState(MODULE, second))
@@ -274,9 +268,13 @@ class ConsoleLabIT {
         String prim = db.awaitRoles(null);
         String second = other(prim);
 
-        Run anonymous = steadfast(prim, null, "swap", "-m", MODULE);
+        Run anonymous = steadfast(prim, ANONYMOUS, "swap", "-m", MODULE);
         assertThat(anonymous.code()).as("%s", anonymous).isEqualTo(1);
         assertThat(anonymous.err()).contains("unauthenticated");
+        Run reader = steadfast(prim, null, "swap", "-m", MODULE);
+        assertThat(reader.code()).as("%s", reader).isEqualTo(1);
+        assertThat(reader.err()).contains("forbidden");
+        assertThat(steadfast(prim, ANONYMOUS, "state", "-m", MODULE).code()).as("anonymous reads").isEqualTo(5);
         Run wrongPassword = steadfast(prim, OPERATOR + ":not-" + password, "swap", "-m", MODULE);
         assertThat(wrongPassword.code()).isEqualTo(1);
         Run already = steadfast(prim, token(), "prim", "-m", MODULE, "--node", prim);
@@ -358,10 +356,18 @@ class ConsoleLabIT {
      * {@code ./steadfast ARGS} in {@code node}'s namespace, as an operator logged in on that node runs it (its
      * console is the default {@code http://127.0.0.1:9400}); {@code token} null = no credentials.
      */
+    /** For {@link #steadfast}: no credentials at all. */
+    static final String ANONYMOUS = "";
+
+    /**
+     * The CLI in {@code node}'s namespace with {@code STEADFAST_TOKEN=token}; null = the lab's read-only user (reads
+     * need a user), {@link #ANONYMOUS} = none.
+     */
     static Run steadfast(String node, String token, String... args) {
         List<String> argv = new ArrayList<>(List.of("env", "-u", "STEADFAST_TOKEN", "STEADFAST_NO_BUILD=1"));
-        if (token != null) {
-            argv.add("STEADFAST_TOKEN=" + token);
+        String credentials = token == null ? cluster.readerCredentials() : token;
+        if (!credentials.isEmpty()) {
+            argv.add("STEADFAST_TOKEN=" + credentials);
         }
         argv.add(home.resolve("steadfast").toString());
         argv.addAll(List.of(args));
