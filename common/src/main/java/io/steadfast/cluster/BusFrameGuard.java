@@ -29,7 +29,8 @@ import java.util.Set;
  *   <li>closes a connection from an address that is not a configured node's ({@code cluster.nodes[].addr});</li>
  *   <li>closes a connection whose frame announces a length ≤ 0 or above {@link #MAX_FRAME} before buffering it.</li>
  * </ul>
- * With {@code cluster.bus.tls} the frame check sits behind the TLS handler (it reads the decrypted stream).
+ * With {@code cluster.bus.tls} only the address check applies: a peer must present a certificate of the cluster CA
+ * before any frame is parsed.
  */
 final class BusFrameGuard {
     private static final Logger LOG = LoggerFactory.getLogger(BusFrameGuard.class);
@@ -41,13 +42,13 @@ final class BusFrameGuard {
     }
 
     /** Installs the guard on {@code vertx}'s event-bus server; a failure is logged (the bus still works). */
-    static void install(Vertx vertx, Set<InetAddress> allowed) {
+    static void install(Vertx vertx, Set<InetAddress> allowed, boolean tls) {
         try {
             Object bus = ((VertxInternal) vertx).eventBus();
             Object server = field(bus, "server");
             Object bind = field(server, "bindFuture");
             Channel serverChannel = ((Future<?>) bind).map(c -> (Channel) c).result();
-            serverChannel.pipeline().addFirst("sf-accept-guard", new AcceptGuard(allowed));
+            serverChannel.pipeline().addFirst("sf-accept-guard", new AcceptGuard(allowed, tls));
             LOG.debug("event-bus frame guard on {}", serverChannel.localAddress());
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.error("event bus: cannot bound frame sizes on this Vert.x version ({}): a peer can announce frames"
@@ -72,9 +73,11 @@ final class BusFrameGuard {
     @ChannelHandler.Sharable
     private static final class AcceptGuard extends ChannelInboundHandlerAdapter {
         private final Set<InetAddress> allowed;
+        private final boolean tls;
 
-        AcceptGuard(Set<InetAddress> allowed) {
+        AcceptGuard(Set<InetAddress> allowed, boolean tls) {
             this.allowed = allowed;
+            this.tls = tls;
         }
 
         @Override
@@ -87,7 +90,9 @@ final class BusFrameGuard {
                     child.unsafe().closeForcibly();
                     return;
                 }
-                child.pipeline().addFirst(NAME, new FrameGuard());
+                if (!tls) { // with TLS only holders of a cluster certificate reach the frame parser
+                    child.pipeline().addFirst(NAME, new FrameGuard());
+                }
             }
             ctx.fireChannelRead(msg);
         }
@@ -98,31 +103,9 @@ final class BusFrameGuard {
         private int headerBytes;
         private int header;
         private long remaining;
-        private boolean placed;
-
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) throws Exception {
-            place(ctx);
-            super.channelActive(ctx);
-        }
-
-        /** Behind the TLS handler when there is one: it must read the decrypted stream. */
-        private void place(ChannelHandlerContext ctx) {
-            if (placed) {
-                return;
-            }
-            placed = true;
-            if (ctx.pipeline().get("ssl") != null) {
-                FrameGuard behind = new FrameGuard();
-                behind.placed = true;
-                ctx.pipeline().addAfter("ssl", NAME + "-tls", behind);
-                ctx.pipeline().remove(this);
-            }
-        }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            place(ctx);
             if (msg instanceof ByteBuf buf && !scan(buf)) {
                 ReferenceCountUtil.release(msg);
                 Refusals.log("frame announcing " + Integer.toUnsignedString(header) + " bytes from "

@@ -81,7 +81,7 @@ public final class ClusterBootstrap {
                 BusAuth.install(vertx, key, settings.nodeName(), settings.instance(), Set.copyOf(settings.nodeNames()));
                 java.util.Arrays.fill(key, (byte) 0);
             }
-            BusFrameGuard.install(vertx, allowed);
+            BusFrameGuard.install(vertx, allowed, settings.tls().isPresent());
             return vertx;
         });
     }
