@@ -1,8 +1,12 @@
 package io.steadfast.cluster;
 
+import com.hazelcast.config.ClassFilter;
 import com.hazelcast.config.Config;
+import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
+import io.steadfast.bus.auth.BusAuth;
+import io.steadfast.bus.auth.BusKeys;
 import io.steadfast.config.SecretFiles;
 import io.steadfast.config.TlsConfig;
 import io.vertx.core.Future;
@@ -18,6 +22,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.util.Set;
 
 /**
  * Starts a clustered Vert.x: Hazelcast with TCP-IP join from the config's node list (multicast off), bound to the
@@ -43,13 +49,65 @@ public final class ClusterBootstrap {
     private ClusterBootstrap() {
     }
 
+    /**
+     * Joins the cluster. Unless {@code insecure}: reads the cluster secret (a failure fails the future with the
+     * operator-facing message), derives the Hazelcast cluster name from it, and signs and checks every event-bus
+     * message ({@link BusAuth}). Always: bounded event-bus frames from configured node addresses only
+     * ({@link BusFrameGuard}), Java deserialization in Hazelcast filtered.
+     */
     public static Future<Vertx> start(ClusterSettings settings, VertxOptions base) {
-        HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(settings));
+        byte[] secret = null;
+        if (settings.insecure()) {
+            LOG.warn(INSECURE_WARNING);
+        } else {
+            try {
+                secret = SecretFiles.readClusterSecret(settings.secretFile());
+            } catch (IOException e) {
+                return Future.failedFuture(new UncheckedIOException(e.getMessage(), e));
+            }
+        }
+        String hazelcastName = secret == null ? settings.clusterName()
+                : BusKeys.hazelcastClusterName(settings.clusterName(), secret);
+        HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(settings, hazelcastName));
         VertxOptions options = vertxOptions(settings, base);
-        LOG.info("joining cluster {} as {} on {} (hazelcast {}, event bus {}{})", settings.clusterName(),
+        LOG.info("joining cluster {} as {} on {} (hazelcast {}, event bus {}{}{})", settings.clusterName(),
                 settings.nodeName(), settings.bindAddress(), settings.hazelcastPort(), settings.eventBusPort(),
-                settings.tls().isPresent() ? ", mutual TLS" : "");
-        return Vertx.builder().with(options).withClusterManager(manager).buildClustered();
+                settings.tls().isPresent() ? ", mutual TLS" : "",
+                secret == null ? ", UNAUTHENTICATED (insecure: true)" : ", signed messages");
+        byte[] key = secret;
+        Set<InetAddress> allowed = nodeAddresses(settings);
+        return Vertx.builder().with(options).withClusterManager(manager).buildClustered().map(vertx -> {
+            if (key != null) {
+                BusAuth.install(vertx, key, settings.nodeName(), settings.instance(), Set.copyOf(settings.nodeNames()));
+                java.util.Arrays.fill(key, (byte) 0);
+            }
+            BusFrameGuard.install(vertx, allowed, settings.tls().isPresent());
+            return vertx;
+        });
+    }
+
+    /** Logged at every start of a cluster with {@code insecure: true}, and shown in /health and the console. */
+    public static final String INSECURE_WARNING = "cluster.insecure is true: the event bus is NOT authenticated — any"
+            + " process that reaches a node's bus or Hazelcast port can stop modules, move VIPs and run scripts as"
+            + " root. Use it for experiments only: remove `insecure: true` from the config";
+
+    /** The addresses of the configured nodes (from the join list), the only sources the bus server accepts. */
+    static Set<InetAddress> nodeAddresses(ClusterSettings settings) {
+        Set<InetAddress> out = new java.util.HashSet<>();
+        for (String member : settings.members()) {
+            String host = member.substring(0, member.lastIndexOf(':'));
+            try {
+                out.add(InetAddress.getByName(host));
+            } catch (java.net.UnknownHostException e) {
+                LOG.warn("cluster member address {} does not resolve: {}", host, e.getMessage());
+            }
+        }
+        try {
+            out.add(InetAddress.getByName(settings.bindAddress()));
+        } catch (java.net.UnknownHostException e) {
+            // reported by the bind itself
+        }
+        return Set.copyOf(out);
     }
 
     /** {@code base} (not changed) with the event bus bound to the node's address and port, TLS if configured. */
@@ -67,9 +125,14 @@ public final class ClusterBootstrap {
         return options;
     }
 
-    static Config hazelcastConfig(ClusterSettings settings) {
+    static Config hazelcastConfig(ClusterSettings settings, String hazelcastName) {
         Config config = ConfigUtil.loadConfig(); // keeps Vert.x's own map/multimap settings
-        config.setClusterName(settings.clusterName());
+        config.setClusterName(hazelcastName);
+        // Vert.x's cluster manager stores DataSerializable records; nothing needs Java serialization beyond its own
+        // classes: refuse any other class a peer could make Hazelcast deserialize (gadget chains)
+        config.getSerializationConfig().setJavaSerializationFilterConfig(new JavaSerializationFilterConfig()
+                .setDefaultsDisabled(false)
+                .setWhitelist(new ClassFilter().addPrefixes("io.vertx.spi.cluster.hazelcast.", "io.vertx.core.")));
         config.setProperty("hazelcast.phone.home.enabled", "false");
         config.setProperty("hazelcast.logging.type", "slf4j");
         config.setProperty("hazelcast.heartbeat.interval.seconds", HEARTBEAT_INTERVAL_SECONDS);

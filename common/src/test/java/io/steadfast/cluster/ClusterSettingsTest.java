@@ -49,8 +49,9 @@ class ClusterSettingsTest {
     @Test
     void hazelcastJoinsByTcpOnlyBoundToTheNodeAddress() throws Exception {
         ClusterSettings s = ClusterSettings.of(config(), "node1", Optional.empty());
-        Config hz = ClusterBootstrap.hazelcastConfig(s);
-        assertThat(hz.getClusterName()).isEqualTo(s.clusterName());
+        Config hz = ClusterBootstrap.hazelcastConfig(s, "derived");
+        assertThat(hz.getClusterName()).isEqualTo("derived");
+        assertThat(hz.getSerializationConfig().getJavaSerializationFilterConfig()).isNotNull();
         assertThat(hz.getNetworkConfig().getJoin().getMulticastConfig().isEnabled()).isFalse();
         assertThat(hz.getNetworkConfig().getJoin().getTcpIpConfig().isEnabled()).isTrue();
         assertThat(hz.getNetworkConfig().getJoin().getTcpIpConfig().getMembers()).isEqualTo(s.members());

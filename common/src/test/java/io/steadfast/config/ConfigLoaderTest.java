@@ -234,7 +234,19 @@ class ConfigLoaderTest {
     @Test
     void unknownKey() throws IOException {
         assertThat(problems(BASE.replace("  name: t\n", "  name: t\n  nodez: []\n"))).containsExactly(
-                at(3, 3, "cluster: unknown key \"nodez\" (allowed: name, secret_file, state_dir, bus, console, nodes)"));
+                at(3, 3, "cluster: unknown key \"nodez\" (allowed: name, secret_file, state_dir, bus, console, nodes, insecure)"));
+    }
+
+    @Test
+    void insecureIsOffUnlessWrittenOutAsTrue() throws IOException {
+        file = dir.resolve("s.yml");
+        Files.writeString(file, BASE);
+        assertThat(ConfigLoader.loadOrThrow(file).cluster().insecure()).isFalse();
+        Files.writeString(file, BASE.replace("  name: t\n", "  name: t\n  insecure: true\n"));
+        assertThat(ConfigLoader.loadOrThrow(file).cluster().insecure()).isTrue();
+        assertThat(problems(BASE.replace("  name: t\n", "  name: t\n  insecure: yes\n"))).containsExactly(
+                at(3, 13, "cluster.insecure: \"yes\" is not true or false (insecure: true turns off the event-bus"
+                        + " authentication)"));
     }
 
     @Test

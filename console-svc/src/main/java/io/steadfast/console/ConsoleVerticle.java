@@ -34,6 +34,8 @@ import io.steadfast.api.VipApi.VipStatus;
 import io.steadfast.api.VipApi.VipStatuses;
 import io.steadfast.bus.BadMessageException;
 import io.steadfast.bus.ErrorCode;
+import io.steadfast.bus.auth.BusAuth;
+import io.steadfast.cluster.ClusterBootstrap;
 import io.steadfast.bus.Fields;
 import io.steadfast.config.ConsoleConfig;
 import io.steadfast.config.ModuleConfig;
@@ -345,7 +347,7 @@ public class ConsoleVerticle extends ServiceVerticle {
             JsonArray modules = new JsonArray();
             ctx.config().modules().forEach(m -> modules.add(view.moduleJson(m, false)));
             json(rc, 200, new JsonObject().put("cluster", ctx.config().cluster().name()).put("node", ctx.nodeName())
-                    .put("nodes", out).put("modules", modules));
+                    .put("insecure", ctx.config().cluster().insecure()).put("nodes", out).put("modules", modules));
         });
     }
 
@@ -475,9 +477,18 @@ public class ConsoleVerticle extends ServiceVerticle {
                 }
             });
             JsonObject body = result.toJson().put("node", ctx.nodeName()).put("up", up).put("reasons", reasons)
-                    .put("warnings", warnings).put("services", services);
+                    .put("warnings", warnings).put("services", services).put("bus", busSecurity());
             json(rc, up ? 200 : 503, body);
         });
+    }
+
+    /** For /health: whether the event bus is signed (and what it refused), or the insecure warning. */
+    private JsonObject busSecurity() {
+        if (ctx.config().cluster().insecure()) {
+            return new JsonObject().put("signed", false).put("insecure", true)
+                    .put("warning", ClusterBootstrap.INSECURE_WARNING);
+        }
+        return BusAuth.of(vertx).map(BusAuth::status).orElse(new JsonObject().put("signed", true));
     }
 
     private void metrics(RoutingContext rc) {

@@ -64,7 +64,7 @@ public final class Phase1 {
         }
         top.require("cluster", "modules");
         ClusterConfig cluster = cluster(top.map("cluster", "name", "secret_file", "state_dir", "bus", "console",
-                "nodes"));
+                "nodes", "insecure"));
         List<ModuleConfig> modules = new ArrayList<>();
         List<Node> items = top.list("modules");
         for (int i = 0; i < items.size(); i++) {
@@ -107,7 +107,23 @@ public final class Phase1 {
             nodes.add(node(MapReader.of(item, r.ctx("nodes").item(i, MapReader.nameOf(item)), problems,
                     "name", "addr", "lans")));
         }
-        return new ClusterConfig(name, secret, state, bus, console, nodes);
+        return new ClusterConfig(name, secret, state, bus, console, nodes, insecure(r));
+    }
+
+    /**
+     * {@code insecure}: only the YAML booleans true/false (not on/yes): switching the bus authentication off must be
+     * written out, never the result of a typo.
+     */
+    private boolean insecure(MapReader r) {
+        return r.string("insecure").map(s -> switch (s) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> {
+                problems.add(r.value("insecure"), r.ctx("insecure"), MapReader.quote(s)
+                        + " is not true or false (insecure: true turns off the event-bus authentication)");
+                yield false;
+            }
+        }).orElse(false);
     }
 
     private Optional<TlsConfig> tls(MapReader parent, String key) {

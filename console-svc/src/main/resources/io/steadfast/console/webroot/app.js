@@ -60,6 +60,7 @@
     if (!token) return;
     model = await get('/api/v1/cluster');
     $('cluster').textContent = model.cluster + ' · seen from ' + model.node;
+    if (model.insecure && !$('insecure')) document.body.insertAdjacentHTML('afterbegin', '<div id="insecure" role="alert" style="background:#b00020;color:#fff;padding:.4rem 1rem;font-weight:600">INSECURE: the event bus is not authenticated (cluster.insecure: true): anyone who reaches the cluster ports can command it</div>');
     if (!selected && model.modules.length) selected = model.modules[0].name;
     render();
     if (selected) loadDetail(selected).catch(() => {});
