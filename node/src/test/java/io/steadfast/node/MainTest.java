@@ -47,7 +47,7 @@ class MainTest {
         Run r = run("config-test", bad.toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err().lines()).contains(
-                bad + ":3:3: cluster: unknown key \"nodez\" (allowed: name, secret_file, state_dir, bus, console, nodes)");
+                bad + ":3:3: cluster: unknown key \"nodez\" (allowed: name, secret_file, state_dir, bus, console, nodes, insecure)");
     }
 
     @Test

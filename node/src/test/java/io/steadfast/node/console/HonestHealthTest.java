@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HonestHealthTest {
     @Test
     void aReplicationModuleThatCannotMountMakesHealth503WithTheReason() throws Exception {
-        try (StandInCluster c = StandInCluster.start(false, false, Optional.empty(), Set.of(ServiceName.REPLICATION),
+        try (StandInCluster c = StandInCluster.start(true, false, Optional.empty(), Set.of(ServiceName.REPLICATION),
                 HonestHealthTest::unmountable)) {
             Http http = new Http(c.url());
             ReplicationVerticle replication = new ReplicationVerticle(
@@ -50,8 +50,8 @@ class HonestHealthTest {
             assertThat(svc.getBoolean("up")).isFalse();
             assertThat(svc.getJsonObject("details").getJsonArray("failed").getList()).containsExactly("db");
 
-            // the console's cluster view (the page's node header) shows the same reason
-            JsonObject node1 = http.get("/api/v1/cluster").json().getJsonArray("nodes").getJsonObject(0);
+            // the console's cluster view (the page's node header, read by a monitor) shows the same reason
+            JsonObject node1 = http.get("/api/v1/cluster", Http.basic("mo", "mo-pw")).json().getJsonArray("nodes").getJsonObject(0);
             assertThat(node1.getString("name")).isEqualTo("node1");
             assertThat(node1.getJsonArray("services").stream().map(o -> (JsonObject) o)
                     .filter(o -> "replication".equals(o.getString("service"))).findFirst().orElseThrow()
