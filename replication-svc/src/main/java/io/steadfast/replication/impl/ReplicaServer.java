@@ -176,8 +176,18 @@ public final class ReplicaServer implements AutoCloseable {
 
     private void serve(Socket s) {
         // the whole handshake must end within the deadline, however slowly its bytes trickle in
-        ScheduledFuture<?> deadline = timer.schedule(() -> closeQuietly(s), HANDSHAKE_DEADLINE.toMillis(),
-                TimeUnit.MILLISECONDS);
+        java.util.concurrent.atomic.AtomicBoolean expired = new java.util.concurrent.atomic.AtomicBoolean();
+        ScheduledFuture<?> deadline;
+        try {
+            deadline = timer.schedule(() -> {
+                expired.set(true);
+                closeQuietly(s);
+            }, HANDSHAKE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) { // closing
+            releaseHandshake(s.getInetAddress());
+            closeQuietly(s);
+            return;
+        }
         boolean released = false;
         try {
             s.setTcpNoDelay(true);
@@ -212,7 +222,7 @@ public final class ReplicaServer implements AutoCloseable {
         } catch (IOException e) {
             refused.incrementAndGet();
             log.warn("replication connection for {} from {} refused: {}", module, s.getRemoteSocketAddress(),
-                    deadline.isDone() && !deadline.isCancelled() ? "no handshake within "
+                    expired.get() ? "no handshake within "
                             + HANDSHAKE_DEADLINE.toMillis() + " ms" : e.getMessage());
             closeQuietly(s);
         } catch (InterruptedException e) {
