@@ -109,7 +109,7 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
 
     /** Loads states, binds the sockets and starts every module of this node. Blocking. */
     public void start() {
-        long epoch = stateDir == null ? System.currentTimeMillis()
+        long epoch = stateDir == null ? ModuleEngine.nextEpoch()
                 : BootEpoch.next(stateDir.resolve("heartbeat.epoch"), System.currentTimeMillis());
         for (ModuleConfig m : config.modulesOn(node)) {
             Persisted p = store.load(m.name()).orElse(Persisted.fresh());

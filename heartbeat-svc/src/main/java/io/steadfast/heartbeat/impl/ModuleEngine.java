@@ -56,7 +56,14 @@ public final class ModuleEngine {
 
     public ModuleEngine(SteadfastConfig config, ModuleConfig module, String self, BeatCodec codec, Persisted persisted,
                         EngineEnv env) {
-        this(config, module, self, codec, persisted, env, System.currentTimeMillis(), Map.of());
+        this(config, module, self, codec, persisted, env, nextEpoch(), Map.of());
+    }
+
+    private static final java.util.concurrent.atomic.AtomicLong LAST_EPOCH = new java.util.concurrent.atomic.AtomicLong();
+
+    /** An epoch from the clock, growing even for engines created within one millisecond (tests, simulations). */
+    static long nextEpoch() {
+        return LAST_EPOCH.updateAndGet(last -> Math.max(last + 1, System.currentTimeMillis()));
     }
 
     /**
