@@ -250,6 +250,22 @@ class ChannelAttackTest {
         ReplicaServer server = x.secondary().server();
         assertThat(x.create("f")).isZero();
         assertThat(x.write("f", 0, "one".getBytes())).isEqualTo(3);
+        // async: second acknowledges on receipt: let the secondary apply what it received before counting
+        await("the secondary's copy", () -> readOrEmpty(x.s().resolve("f")).equals("one"));
+        long[] settled = {-1};
+        await("the applied count settled", () -> {
+            long a = server.applied();
+            boolean same = a == settled[0];
+            settled[0] = a;
+            if (!same) {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return same;
+        });
         long refusedBefore = server.refused();
         long appliedBefore = server.applied();
 
