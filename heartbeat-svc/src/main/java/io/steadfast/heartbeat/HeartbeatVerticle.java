@@ -82,7 +82,8 @@ public class HeartbeatVerticle extends ServiceVerticle {
                     new Choreographer(new BusRoleSteps(vertx, ctx.config(), ctx.nodeName())),
                     new WitnessChecker(new CommandRunner()), new Listener(),
                     () -> l.renew(self[0] != null && self[0].engines().values().stream()
-                            .anyMatch(e -> e.machine().state().serves())));
+                            .anyMatch(e -> e.machine().state().serves())),
+                    ctx.config().cluster().stateDir(), io.steadfast.heartbeat.impl.Fatal::exit);
             self[0] = rt;
             rt.start();
             return rt;
@@ -90,6 +91,11 @@ public class HeartbeatVerticle extends ServiceVerticle {
             runtime = rt;
             vertx.setPeriodic(HeartbeatApi.DESIRED_REPUBLISH_MS, id -> publishDesired(false));
         });
+    }
+
+    /** The runtime once started (tests: live details from the engine thread). */
+    HeartbeatRuntime runtime() {
+        return runtime;
     }
 
     @Override

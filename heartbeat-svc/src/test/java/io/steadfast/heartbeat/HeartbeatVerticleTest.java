@@ -118,8 +118,24 @@ class HeartbeatVerticleTest {
         return new ServiceContext(own, node, Membership.standalone(node));
     }
 
+    final Map<String, HeartbeatVerticle> verticles = new ConcurrentHashMap<>();
+
     private void deploy(String node) {
-        deployments.put(node, vertx.deployVerticle(new HeartbeatVerticle(ctx(node))).await());
+        HeartbeatVerticle v = new HeartbeatVerticle(ctx(node));
+        verticles.put(node, v);
+        deployments.put(node, vertx.deployVerticle(v).await());
+    }
+
+    /** The module's state now, from the engine thread (the published one changes only with the state). */
+    private ModuleState live(String node) {
+        var rt = verticles.get(node).runtime();
+        var e = rt.engines().get("db");
+        try {
+            return rt.call(e, io.steadfast.heartbeat.impl.ModuleEngine::moduleState).get(5,
+                    java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception ex) {
+            throw new AssertionError(ex);
+        }
     }
 
     private ModuleState state(String node) {
@@ -196,20 +212,124 @@ class HeartbeatVerticleTest {
     void forgedAndGarbageDatagramsAreDroppedAndCounted() throws Exception {
         deploy("node1");
         await(() -> state("node1") != null, 5000, "started");
-        try (DatagramSocket s = new DatagramSocket()) {
+        // from node2's address (node2 is not running): the MAC is checked, and fails
+        try (DatagramSocket s = new DatagramSocket(new java.net.InetSocketAddress("127.0.0.12", 0));
+             DatagramSocket foreign = new DatagramSocket(new java.net.InetSocketAddress("127.0.0.99", 0))) {
             byte[] junk = "SFHB\1 definitely not a beat, and no valid mac at all.............".getBytes();
             for (int i = 0; i < 5; i++) {
                 s.send(new DatagramPacket(junk, junk.length, InetAddress.getByName("127.0.0.11"), hbPort));
             }
             byte[] big = new byte[4000];
             s.send(new DatagramPacket(big, big.length, InetAddress.getByName("127.0.0.11"), hbPort));
+            // from an address that is no peer's: dropped before any MAC work
+            for (int i = 0; i < 3; i++) {
+                foreign.send(new DatagramPacket(junk, junk.length, InetAddress.getByName("127.0.0.11"), hbPort));
+            }
         }
         await(() -> {
             JsonObject rej = state("node1").details().getJsonObject("rejected");
-            return rej.getLong("forged", 0L) == 5 && rej.getLong("oversize", 0L) == 1;
-        }, 5000, "5 forged + 1 oversize counted");
+            return rej.getLong("forged", 0L) == 5 && rej.getLong("oversize", 0L) == 1
+                    && rej.getLong("unknown_source", 0L) == 3;
+        }, 5000, "5 forged + 1 oversize + 3 from an unknown source counted");
         // garbage changed nothing: the fresh defaultprim node still starts alone after its grace
         await(() -> is("node1", State.ALONE, Readiness.READY), 5000, "node1 ALONE");
+    }
+
+    private JsonObject rejected(String node) {
+        return live(node).details().getJsonObject("rejected");
+    }
+
+    private JsonObject lanOf(String node, String peer, String lan) {
+        return live(node).details().getJsonObject("peers").getJsonObject(peer).getJsonObject("lans")
+                .getJsonObject(lan);
+    }
+
+    /** Well-formed beats of {@code node}, sealed with another secret: they parse, and fail the MAC. */
+    private static byte[] forged(String node, long seq) {
+        io.steadfast.heartbeat.impl.BeatCodec other = new io.steadfast.heartbeat.impl.BeatCodec(
+                "not-the-cluster-secret-0123456789".getBytes());
+        return other.encode(new io.steadfast.heartbeat.impl.Beat("hbtest", "db", "lan1", "x", Long.MAX_VALUE, seq,
+                System.currentTimeMillis(), new io.steadfast.heartbeat.impl.PeerStatus(node, State.PRIM,
+                Readiness.READY, "g", true, true, false, true, false, false, false, node), 0, 0));
+    }
+
+    @Test
+    void aFloodOfForgedDatagramsChangesNothingAndRealBeatsKeepComing() throws Exception {
+        deploy("node1");
+        deploy("node2");
+        await(() -> is("node1", State.PRIM, Readiness.READY) && is("node2", State.SECOND, Readiness.READY), 10_000,
+                "node1 PRIM, node2 SECOND");
+        int callsBefore = calls.size();
+        InetAddress n1 = InetAddress.getByName("127.0.0.11");
+        InetAddress n2 = InetAddress.getByName("127.0.0.12");
+        // 100k datagrams: from an address of no peer, and forging each node's own address (other ports)
+        try (DatagramSocket foreign = new DatagramSocket(new java.net.InetSocketAddress("127.0.0.99", 0));
+             DatagramSocket as2 = new DatagramSocket(new java.net.InetSocketAddress("127.0.0.12", 0));
+             DatagramSocket as1 = new DatagramSocket(new java.net.InetSocketAddress("127.0.0.11", 0))) {
+            for (int i = 0; i < 25_000; i++) {
+                byte[] to1 = forged("node2", i);
+                byte[] to2 = forged("node1", i);
+                foreign.send(new DatagramPacket(to1, to1.length, n1, hbPort));
+                foreign.send(new DatagramPacket(to2, to2.length, n2, hbPort));
+                as2.send(new DatagramPacket(to1, to1.length, n1, hbPort));
+                as1.send(new DatagramPacket(to2, to2.length, n2, hbPort));
+                if (i % 2500 == 0) { // during the flood: the pair stands, the real beats arrive
+                    assertThat(is("node1", State.PRIM, Readiness.READY)).isTrue();
+                    assertThat(is("node2", State.SECOND, Readiness.READY)).isTrue();
+                }
+            }
+        }
+        assertThat(is("node1", State.PRIM, Readiness.READY) && is("node2", State.SECOND, Readiness.READY)).isTrue();
+        assertThat(lanOf("node1", "node2", "lan1").getBoolean("up")).isTrue();
+        assertThat(lanOf("node2", "node1", "lan1").getBoolean("up")).isTrue();
+        assertThat(calls.size()).as("no role step during the flood").isEqualTo(callsBefore);
+        JsonObject r1 = rejected("node1");
+        System.out.println("flood: node1 dropped " + r1.encode() + ", node2 dropped " + rejected("node2").encode());
+        assertThat(r1.getLong("unknown_source", 0L)).as(r1.encode()).isPositive();
+        assertThat(r1.getLong("rate_limited", 0L)).as(r1.encode()).isPositive();
+        // the MAC was checked for a bounded share only (the rest was dropped before, by source and rate)
+        assertThat(r1.getLong("forged", 0L)).as(r1.encode()).isLessThan(25_000);
+        // the real beats are still accepted after it
+        Thread.sleep(500);
+        assertThat(lanOf("node1", "node2", "lan1").getLong("lastSeenMsAgo")).isLessThan(400);
+    }
+
+    @Test
+    void oldBeatsReplayedAfterRestartsAreDropped() throws Exception {
+        InetAddress n2 = InetAddress.getByName("127.0.0.12");
+        // capture node1's beats on lan1 where node2 would be
+        List<byte[]> captured = new CopyOnWriteArrayList<>();
+        deploy("node1");
+        try (DatagramSocket capture = new DatagramSocket(new java.net.InetSocketAddress(n2, hbPort))) {
+            capture.setSoTimeout(2000);
+            while (captured.size() < 20) {
+                DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
+                capture.receive(p);
+                captured.add(java.util.Arrays.copyOf(p.getData(), p.getLength()));
+            }
+        }
+        // node1 restarts (a new boot), node2 starts and hears it
+        vertx.undeploy(deployments.get("node1")).await();
+        deploy("node1");
+        deploy("node2");
+        await(() -> state("node2") != null && live("node2").details().getJsonObject("peers")
+                .getJsonObject("node1").getBoolean("alive"), 10_000, "node2 hears node1");
+        Thread.sleep(1500); // node2 saves what it heard (every second)
+        // both stop; node2 starts again alone and gets the beats of node1's first boot
+        vertx.undeploy(deployments.get("node1")).await();
+        vertx.undeploy(deployments.get("node2")).await();
+        deploy("node2");
+        await(() -> state("node2") != null, 5000, "node2 started");
+        long staleBefore = rejected("node2").getLong("stale", 0L);
+        try (DatagramSocket as1 = new DatagramSocket(new java.net.InetSocketAddress("127.0.0.11", 0))) {
+            for (byte[] b : captured) {
+                as1.send(new DatagramPacket(b, b.length, n2, hbPort));
+            }
+        }
+        await(() -> rejected("node2").getLong("stale", 0L) - staleBefore == captured.size(), 5000,
+                "every replayed beat dropped as stale: " + rejected("node2").encode());
+        assertThat(live("node2").details().getJsonObject("peers").getJsonObject("node1").getBoolean("alive"))
+                .isFalse();
     }
 
     @Test

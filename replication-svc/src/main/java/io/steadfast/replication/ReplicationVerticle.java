@@ -136,7 +136,9 @@ public class ReplicationVerticle extends ServiceVerticle {
             try {
                 ModuleReplicator.Settings s = new ModuleReplicator.Settings(ctx.nodeName(), m.name(), List.of(),
                         ctx.config().cluster().stateDir().resolve("replication").resolve(m.name()), rc.async(),
-                        rc.sendTimeout(), ChannelAuth.fromFile(ctx.config().cluster().secretFile()),
+                        rc.sendTimeout(), ChannelAuth.fromFile(ctx.config().cluster().secretFile(), ctx.nodeName(),
+                                m.peerOf(ctx.nodeName()).orElseThrow(() -> new IllegalArgumentException(
+                                        "mirror module " + m.name() + " names no peer of " + ctx.nodeName()))),
                         new InetSocketAddress(me.addr(), rc.port()));
                 ModuleRuntime rt = new ModuleRuntime(rc.dirs(), s,
                         st -> vertx.eventBus().publish(ReplicationApi.EVENTS, st.toJson()),

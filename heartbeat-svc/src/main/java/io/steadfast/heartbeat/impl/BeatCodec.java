@@ -23,7 +23,8 @@ import java.util.Arrays;
 public final class BeatCodec {
     public static final int MAX_SIZE = 1024;
     private static final byte[] MAGIC = {'S', 'F', 'H', 'B'};
-    private static final int VERSION = 1;
+    /** 2: the boot epoch follows the boot id. Version 1 beats (no epoch) are still read, as epoch 0. */
+    private static final int VERSION = 2;
     private static final int MAC_LEN = 32;
     private static final String ALG = "HmacSHA256";
 
@@ -46,6 +47,7 @@ public final class BeatCodec {
             out.writeUTF(b.module());
             out.writeUTF(b.lan());
             out.writeUTF(b.bootId());
+            out.writeLong(b.epoch());
             out.writeLong(b.seq());
             out.writeLong(b.sentAt());
             PeerStatus s = b.status();
@@ -89,13 +91,14 @@ public final class BeatCodec {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data, 0, bodyLen))) {
             in.skipNBytes(MAGIC.length);
             int version = in.readUnsignedByte();
-            if (version != VERSION) {
+            if (version != VERSION && version != 1) {
                 throw new Rejected(Rejected.Kind.MALFORMED, "version " + version);
             }
             String cluster = in.readUTF();
             String module = in.readUTF();
             String lan = in.readUTF();
             String bootId = in.readUTF();
+            long epoch = version >= 2 ? in.readLong() : 0;
             long seq = in.readLong();
             long sentAt = in.readLong();
             String node = in.readUTF();
@@ -113,7 +116,7 @@ public final class BeatCodec {
             PeerStatus status = new PeerStatus(node, state, readiness, GenerationHistory.parse(generation),
                     (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0, (flags & 8) != 0, (flags & 64) != 0,
                     (flags & 16) != 0, (flags & 32) != 0, lastPrim, (flags & 128) != 0);
-            return new Beat(cluster, module, lan, bootId, seq, sentAt, status, echoSentAt, echoHold);
+            return new Beat(cluster, module, lan, bootId, epoch, seq, sentAt, status, echoSentAt, echoHold);
         } catch (IOException | IllegalArgumentException e) {
             throw new Rejected(Rejected.Kind.MALFORMED, String.valueOf(e.getMessage()));
         }
@@ -132,7 +135,13 @@ public final class BeatCodec {
 
     /** A datagram that is not a valid beat. */
     public static final class Rejected extends RuntimeException {
-        public enum Kind { OVERSIZE, MALFORMED, FORGED, REPLAYED, STALE, FOREIGN }
+        public enum Kind {
+            OVERSIZE, MALFORMED, FORGED, REPLAYED, STALE, FOREIGN,
+            /** from an address that is not a peer's on that lan (dropped before the MAC check) */
+            UNKNOWN_SOURCE,
+            /** over the source's rate (dropped before the MAC check) */
+            RATE_LIMITED
+        }
 
         private final Kind kind;
 

@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.net.StandardProtocolFamily;
@@ -13,8 +14,11 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,11 +74,32 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
     private final Map<String, Long> lastPulse = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
 
+    private final Path stateDir;
+    private final Consumer<Throwable> fatal;
+    /** Saves the peers' replay marks off the engine thread. */
+    private final ScheduledExecutorService saver = Executors.newSingleThreadScheduledExecutor(r ->
+            Thread.ofPlatform().name("sf-heartbeat-save").daemon(true).unstarted(r));
+    /** Datagrams per module and lan dropped before the MAC check; for tests. */
+    private final AtomicLong droppedEarly = new AtomicLong();
+
     /** Renews the watchdog's lease after each pulse (a no-op in tests). */
     private final Runnable lease;
 
     public HeartbeatRuntime(SteadfastConfig config, String node, byte[] secret, StateStore store,
                             Choreographer choreographer, WitnessChecker witness, Listener listener, Runnable lease) {
+        this(config, node, secret, store, choreographer, witness, listener, lease, null, Fatal::exit);
+    }
+
+    /**
+     * @param stateDir where this node's boot epoch ({@link BootEpoch}) and the peers' replay marks
+     *                 ({@link ReplayWindow}) are kept; null: not kept (the epoch is the clock's)
+     * @param fatal    what an Error in a heartbeat task does ({@link Fatal#exit} in production)
+     */
+    public HeartbeatRuntime(SteadfastConfig config, String node, byte[] secret, StateStore store,
+                            Choreographer choreographer, WitnessChecker witness, Listener listener, Runnable lease,
+                            Path stateDir, Consumer<Throwable> fatal) {
+        this.stateDir = stateDir;
+        this.fatal = fatal;
         this.lease = lease;
         this.config = config;
         this.node = node;
@@ -87,6 +112,8 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
 
     /** Loads states, binds the sockets and starts every module of this node. Blocking. */
     public void start() {
+        long epoch = stateDir == null ? ModuleEngine.nextEpoch()
+                : BootEpoch.next(stateDir.resolve("heartbeat.epoch"), System.currentTimeMillis());
         for (ModuleConfig m : config.modulesOn(node)) {
             Persisted p;
             try {
@@ -97,7 +124,9 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
                 LOG.error("module {}: {}", m.name(), e.getMessage());
                 p = Persisted.damaged(e.getMessage());
             }
-            ModuleEngine e = new ModuleEngine(config, m, node, codec, p, this);
+            Map<String, ReplayWindow.Mark> saved = stateDir == null ? Map.of()
+                    : ReplayWindow.load(replayFile(m.name()));
+            ModuleEngine e = new ModuleEngine(config, m, node, codec, p, this, epoch, saved);
             engines.put(m.name(), e);
             for (Map.Entry<String, String> lan : e.lans().entrySet()) {
                 bind(e, lan.getKey(), lan.getValue(), m.heartbeat().port());
@@ -107,7 +136,12 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
         for (ModuleEngine e : engines.values()) {
             long pulse = e.config().heartbeat().pulse().toMillis();
             long tick = Math.max(10, Math.min(pulse / 2, 50));
-            loop.execute(e::start);
+            loop.execute(guard(e, e::start));
+            if (stateDir != null) {
+                loop.scheduleAtFixedRate(guard(e, () -> e.replayChanges().ifPresent(marks ->
+                        saver.execute(guard(e, () -> saveReplay(e.name(), marks))))), 1000, 1000,
+                        TimeUnit.MILLISECONDS);
+            }
             sender.scheduleAtFixedRate(guard(e, () -> {
                 e.pulse();
                 lease.run();
@@ -122,6 +156,23 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
         receivers.forEach(Thread::start);
     }
 
+    private Path replayFile(String module) {
+        return stateDir.resolve(module + ".peers.json");
+    }
+
+    private void saveReplay(String module, Map<String, ReplayWindow.Mark> marks) {
+        try {
+            ReplayWindow.save(replayFile(module), marks);
+        } catch (IOException ex) {
+            LOG.warn("{}: cannot save the peers' heartbeat epochs: {}", module, ex.getMessage());
+        }
+    }
+
+    /** Datagrams dropped by the receiving threads before any MAC check (source, rate). */
+    public long droppedEarly() {
+        return droppedEarly.get();
+    }
+
     public Map<String, ModuleEngine> engines() {
         return engines;
     }
@@ -134,6 +185,9 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
                 r.complete(f.apply(e));
             } catch (RuntimeException ex) {
                 r.completeExceptionally(ex);
+            } catch (Throwable t) {
+                r.completeExceptionally(t);
+                fatal.accept(t);
             }
         });
         return r;
@@ -173,24 +227,63 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
                     + port + " (" + lan + "): " + ex.getMessage() + " — is " + addr + " an address of this node?", ex);
         }
         sockets.put(key, ch);
-        receivers.add(Thread.ofPlatform().name("sf-hb-rx-" + e.name() + "-" + lan).daemon(true).unstarted(realtime(() -> {
-            ByteBuffer buf = ByteBuffer.allocate(BeatCodec.MAX_SIZE + 1); // one more: an oversize beat shows
-            while (!closed) {
+        Set<InetAddress> peers = new HashSet<>();
+        for (Map<String, String> lans : e.peerLans().values()) {
+            String a = lans.get(lan);
+            if (a != null) {
                 try {
-                    buf.clear();
-                    ch.receive(buf);
-                    buf.flip();
-                    byte[] data = Arrays.copyOf(buf.array(), buf.limit());
-                    loop.execute(() -> e.onDatagram(data, data.length, lan));
-                } catch (ClosedChannelException ex) {
-                    return;
-                } catch (IOException | RuntimeException ex) {
-                    if (!closed) {
-                        LOG.warn("{}: heartbeat receive on {} failed: {}", e.name(), lan, ex.getMessage());
-                    }
+                    peers.add(InetAddress.getByName(a));
+                } catch (IOException ex) {
+                    LOG.warn("{}: peer address {} on {} does not resolve: {}", e.name(), a, lan, ex.getMessage());
                 }
             }
-        })));
+        }
+        SourceGate gate = new SourceGate(peers);
+        BeatCodec codec = e.codec();
+        receivers.add(Thread.ofPlatform().name("sf-hb-rx-" + e.name() + "-" + lan).daemon(true).unstarted(realtime(
+                Fatal.guard(e.name() + " receiver on " + lan, () -> receive(e, lan, ch, gate, codec), fatal))));
+    }
+
+    /**
+     * The receiving thread of one socket: drops, before any MAC work, datagrams from other addresses than the
+     * module's peers on this lan and those over the source's rate ({@link SourceGate}); checks the MAC of the rest
+     * here, so that forged datagrams never cost the engine thread anything; hands authentic beats to the engine.
+     */
+    private void receive(ModuleEngine e, String lan, DatagramChannel ch, SourceGate gate, BeatCodec codec) {
+        ByteBuffer buf = ByteBuffer.allocate(BeatCodec.MAX_SIZE + 1); // one more: an oversize beat shows
+        byte[] data = new byte[BeatCodec.MAX_SIZE + 1];
+        while (!closed) {
+            try {
+                buf.clear();
+                InetSocketAddress from = (InetSocketAddress) ch.receive(buf);
+                long now = System.nanoTime();
+                SourceGate.Verdict v = gate.admit(from, now);
+                if (v != SourceGate.Verdict.PASS) {
+                    droppedEarly.incrementAndGet();
+                    e.droppedByReceiver(v == SourceGate.Verdict.FOREIGN_SOURCE ? BeatCodec.Rejected.Kind.UNKNOWN_SOURCE
+                            : BeatCodec.Rejected.Kind.RATE_LIMITED);
+                    continue;
+                }
+                buf.flip();
+                int n = buf.remaining();
+                buf.get(data, 0, n);
+                Beat b;
+                try {
+                    b = codec.decode(data, n);
+                } catch (BeatCodec.Rejected r) {
+                    e.droppedByReceiver(r.kind());
+                    continue;
+                }
+                gate.authentic(from, now);
+                onLoop(e, () -> e.onBeat(b, lan));
+            } catch (ClosedChannelException ex) {
+                return;
+            } catch (IOException | RuntimeException ex) {
+                if (!closed) {
+                    LOG.warn("{}: heartbeat receive on {} failed: {}", e.name(), lan, ex.getMessage());
+                }
+            }
+        }
     }
 
     /** {@code r} on a thread raised to the real-time class first (see {@link RealtimePriority}). */
@@ -246,13 +339,12 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
     }
 
     private Runnable guard(ModuleEngine e, Runnable r) {
-        return () -> {
-            try {
-                r.run();
-            } catch (RuntimeException ex) { // a bug must not kill the periodic task (and detection with it)
-                LOG.error("{}: heartbeat engine error", e.name(), ex);
-            }
-        };
+        return Fatal.guard(e.name(), r, fatal);
+    }
+
+    /** Runs {@code r} on the engine thread, guarded ({@link Fatal}). */
+    private void onLoop(ModuleEngine e, Runnable r) {
+        loop.execute(guard(e, r));
     }
 
     // ------------------------------------------------------------------ EngineEnv
@@ -284,7 +376,7 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
                 ch.send(ByteBuffer.wrap(datagram), new InetSocketAddress(host, port));
             }
         } catch (PortUnreachableException ex) {
-            loop.execute(() -> engine.onRefused(peer, lan));
+            onLoop(engine, () -> engine.onRefused(peer, lan));
         } catch (IOException ex) {
             // a downed lan (ENETUNREACH, EPERM from a filter): the other lan carries on; counted in health
             if (sendErrors.incrementAndGet() % 100 == 1) {
@@ -302,7 +394,7 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
     public void roleChange(ModuleEngine engine, RoleChange change) {
         choreographer.run(engine.config(), change).whenComplete((v, e) -> {
             if (!closed) {
-                loop.execute(() -> {
+                onLoop(engine, () -> {
                     if (e == null) {
                         engine.roleDone(change.token());
                     } else {
@@ -319,7 +411,7 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
             WitnessChecker.Result r = witness.check(engine.config().splitbrain().witness());
             LOG.info("{}: witness {} ({})", engine.name(), r.reached() ? "answers" : "does not answer", r.detail());
             if (!closed) {
-                loop.execute(() -> engine.witnessResult(token, r.reached(), r.detail()));
+                onLoop(engine, () -> engine.witnessResult(token, r.reached(), r.detail()));
             }
         });
     }
@@ -339,6 +431,7 @@ public final class HeartbeatRuntime implements EngineEnv, AutoCloseable {
         closed = true;
         sender.shutdownNow();
         loop.shutdownNow();
+        saver.shutdown();
         List<DatagramChannel> all = new ArrayList<>(sockets.values());
         all.addAll(senders.values());
         for (DatagramChannel ch : all) {

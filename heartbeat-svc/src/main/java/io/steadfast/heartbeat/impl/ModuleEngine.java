@@ -42,6 +42,10 @@ public final class ModuleEngine {
     /** peer → (lan → its address), lans shared with this node. */
     private final Map<String, Map<String, String>> peerLans;
     private final String bootId = UUID.randomUUID().toString();
+    private final long epoch;
+    /** Datagrams dropped by the receiving threads (before the engine thread), by kind. */
+    private final java.util.concurrent.atomic.AtomicLongArray droppedByReceivers =
+            new java.util.concurrent.atomic.AtomicLongArray(Rejected.Kind.values().length);
     private final Set<String> alive = new HashSet<>();
     private long seq;
     private volatile Outgoing out;
@@ -52,6 +56,23 @@ public final class ModuleEngine {
 
     public ModuleEngine(SteadfastConfig config, ModuleConfig module, String self, BeatCodec codec, Persisted persisted,
                         EngineEnv env) {
+        this(config, module, self, codec, persisted, env, nextEpoch(), Map.of());
+    }
+
+    private static final java.util.concurrent.atomic.AtomicLong LAST_EPOCH = new java.util.concurrent.atomic.AtomicLong();
+
+    /** An epoch from the clock, growing even for engines created within one millisecond (tests, simulations). */
+    static long nextEpoch() {
+        return LAST_EPOCH.updateAndGet(last -> Math.max(last + 1, System.currentTimeMillis()));
+    }
+
+    /**
+     * @param epoch this node's boot epoch ({@link BootEpoch}), carried in every beat
+     * @param savedPeers the peers' epochs and sequences saved before this node's restart ({@link ReplayWindow})
+     */
+    public ModuleEngine(SteadfastConfig config, ModuleConfig module, String self, BeatCodec codec, Persisted persisted,
+                        EngineEnv env, long epoch, Map<String, ReplayWindow.Mark> savedPeers) {
+        this.epoch = epoch;
         this.cluster = config.cluster().name();
         this.module = module;
         this.self = self;
@@ -82,7 +103,8 @@ public final class ModuleEngine {
             peerLans.put(n, m);
             shared.put(n, List.copyOf(m.keySet()));
         }
-        this.tracker = new PeerTracker(cluster, module.name(), self, shared, module.heartbeat().timeout().toMillis());
+        this.tracker = new PeerTracker(cluster, module.name(), self, shared, module.heartbeat().timeout().toMillis(),
+                savedPeers);
         if (module.isMirror()) {
             MirrorMachine.Effects fx = new MirrorMachine.Effects() {
                 public void transition(Transition t) {
@@ -145,18 +167,41 @@ public final class ModuleEngine {
 
     /** A datagram that arrived on {@code lan}. Garbage is counted and dropped. */
     public void onDatagram(byte[] data, int length, String lan) {
+        Beat b;
         try {
-            Beat b = codec.decode(data, length);
+            b = codec.decode(data, length);
+        } catch (Rejected r) {
+            rejected(r, lan);
+            return;
+        }
+        onBeat(b, lan);
+    }
+
+    /**
+     * A datagram a receiving thread dropped before it reached the engine thread (source, rate, MAC): counted here,
+     * from any thread.
+     */
+    public void droppedByReceiver(Rejected.Kind kind) {
+        droppedByReceivers.incrementAndGet(kind.ordinal());
+    }
+
+    private void rejected(Rejected r, String lan) {
+        tracker.count(r.kind());
+        long now = env.mono();
+        if (now - rejectedLogAt > 10_000) { // a flood must not flood the log
+            rejectedLogAt = now;
+            LOG.warn("{}: dropped a heartbeat on {}: {}", module.name(), lan, r.getMessage());
+        }
+    }
+
+    /** A beat whose MAC was checked (by {@link #onDatagram} or a receiving thread) that arrived on {@code lan}. */
+    public void onBeat(Beat b, String lan) {
+        try {
             PeerStatus st = tracker.admit(b, lan, env.wall(), env.mono());
             alive.add(st.node());
             machine.peerBeat(st, env.wall());
         } catch (Rejected r) {
-            tracker.count(r.kind());
-            long now = env.mono();
-            if (now - rejectedLogAt > 10_000) { // a flood must not flood the log
-                rejectedLogAt = now;
-                LOG.warn("{}: dropped a heartbeat on {}: {}", module.name(), lan, r.getMessage());
-            }
+            rejected(r, lan);
             return;
         }
         settle();
@@ -197,6 +242,15 @@ public final class ModuleEngine {
         tracker.refused(peer, lan, env.mono());
     }
 
+    /** The peers' replay marks to save, when they changed since the last call; on the engine thread. */
+    public java.util.Optional<Map<String, ReplayWindow.Mark>> replayChanges() {
+        return tracker.replayChanges();
+    }
+
+    public BeatCodec codec() {
+        return codec;
+    }
+
     /** peer → (lan → its address) of the peers this engine beats to. */
     public Map<String, Map<String, String>> peerLans() {
         return peerLans;
@@ -218,7 +272,8 @@ public final class ModuleEngine {
         for (Target t : o.targets()) {
             long[] echo = t.echo();
             long hold = echo[1] == Long.MIN_VALUE ? 0 : mono - echo[1];
-            Beat b = new Beat(cluster, module.name(), t.lan(), bootId, ++seq, wall, o.status(), echo[0], hold);
+            Beat b = new Beat(cluster, module.name(), t.lan(), bootId, epoch, ++seq, wall, o.status(), echo[0],
+                    hold);
             env.send(this, t.peer(), t.lan(), t.host(), module.heartbeat().port(), codec.encode(b));
         }
     }
@@ -288,6 +343,14 @@ public final class ModuleEngine {
     public ModuleState moduleState() {
         Persisted p = machine.persisted();
         JsonObject details = tracker.details(env.mono()).put("busy", machine.busy());
+        JsonObject rej = details.getJsonObject("rejected");
+        for (Rejected.Kind k : Rejected.Kind.values()) {
+            long n = droppedByReceivers.get(k.ordinal());
+            if (n > 0) {
+                String key = k.name().toLowerCase(java.util.Locale.ROOT);
+                rej.put(key, rej.getLong(key, 0L) + n);
+            }
+        }
         if (module.isFarm()) {
             details.put("members", machine.members());
         }

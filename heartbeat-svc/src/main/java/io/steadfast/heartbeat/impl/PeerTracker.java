@@ -16,10 +16,11 @@ import java.util.Set;
  * nodes on the lans they share with this node, and keeps per peer and per lan when the last valid beat came and
  * the measured round trip. Not thread-safe: driven from one thread.
  *
- * <p>Replay rules: per (sender, lan) the sequence number must grow within a boot id, and the peer's status is the
- * one of its newest beat over all lans; a new boot id is accepted
- * only with a send time later than anything seen from the previous boot (so old captured beats stay dead), and a
- * first beat must be within {@link #MAX_SKEW_MS} of this node's clock.
+ * <p>Replay rules: per (sender, lan) the sequence number must grow within a boot, and the peer's status is the
+ * one of its newest beat over all lans; a new boot is accepted only with a newer boot epoch than any seen from the
+ * peer, remembered across restarts of this node ({@link ReplayWindow}; for a version-1 sender without epochs: with
+ * a send time later than anything seen from the previous boot), and a first beat since this node started must be
+ * within {@link #MAX_SKEW_MS} of this node's clock.
  */
 public final class PeerTracker {
     /** Largest clock difference accepted on first contact; later beats are judged by boot id + sequence. */
@@ -33,9 +34,17 @@ public final class PeerTracker {
     private final long timeoutMs;
     private final Map<String, Peer> peers = new LinkedHashMap<>();
     private final EnumMap<Rejected.Kind, Long> rejected = new EnumMap<>(Rejected.Kind.class);
+    private final ReplayWindow window;
 
     public PeerTracker(String cluster, String module, String self, Map<String, List<String>> lansByPeer,
                        long timeoutMs) {
+        this(cluster, module, self, lansByPeer, timeoutMs, Map.of());
+    }
+
+    /** {@code saved}: the peers' boot epochs and sequences saved before this node's restart ({@link ReplayWindow}). */
+    public PeerTracker(String cluster, String module, String self, Map<String, List<String>> lansByPeer,
+                       long timeoutMs, Map<String, ReplayWindow.Mark> saved) {
+        this.window = new ReplayWindow(saved);
         this.cluster = cluster;
         this.module = module;
         this.self = self;
@@ -61,11 +70,40 @@ public final class PeerTracker {
         if (!lan.equals(b.lan()) || !lansByPeer.get(b.node()).contains(lan)) {
             throw new Rejected(Rejected.Kind.FOREIGN, "beat for lan " + b.lan() + " arrived on " + lan);
         }
-        if (!b.bootId().equals(p.bootId)) {
-            boolean first = p.bootId == null;
-            if (first ? Math.abs(wall - b.sentAt()) > MAX_SKEW_MS : b.sentAt() <= p.maxSentAt) {
+        boolean newBoot;
+        if (b.epoch() > 0) {
+            switch (window.check(b.node(), b.epoch(), b.seq())) {
+                case OLD_EPOCH -> throw new Rejected(Rejected.Kind.STALE, "boot epoch " + b.epoch() + " of "
+                        + b.node() + " is older than " + window.mark(b.node()).orElseThrow().epoch()
+                        + " seen before (replayed beat of an earlier boot)");
+                case BELOW_FLOOR -> throw new Rejected(Rejected.Kind.REPLAYED, "seq " + b.seq() + " of epoch "
+                        + b.epoch() + " was seen before this node restarted");
+                case NEW_EPOCH -> {
+                    if (p.bootId == null && Math.abs(wall - b.sentAt()) > MAX_SKEW_MS) {
+                        throw new Rejected(Rejected.Kind.STALE, "boot " + b.bootId() + " sent at " + b.sentAt());
+                    }
+                    newBoot = true;
+                }
+                default -> { // the epoch seen last
+                    if (p.bootId != null && !b.bootId().equals(p.bootId)) {
+                        throw new Rejected(Rejected.Kind.STALE, "boot " + b.bootId() + " reuses epoch " + b.epoch());
+                    }
+                    newBoot = p.bootId == null;
+                }
+            }
+        } else {
+            // a version-1 sender (no epoch): the send time orders its boots, within the memory of this run
+            if (window.knows(b.node())) {
+                throw new Rejected(Rejected.Kind.STALE, "a beat without boot epoch from " + b.node()
+                        + ", which sends epochs (replayed from an older version)");
+            }
+            newBoot = !b.bootId().equals(p.bootId);
+            if (newBoot && (p.bootId == null ? Math.abs(wall - b.sentAt()) > MAX_SKEW_MS
+                    : b.sentAt() <= p.maxSentAt)) {
                 throw new Rejected(Rejected.Kind.STALE, "boot " + b.bootId() + " sent at " + b.sentAt());
             }
+        }
+        if (newBoot) {
             p.bootId = b.bootId();
             p.lans.clear();
             p.statusSeq = Long.MIN_VALUE;
@@ -75,6 +113,9 @@ public final class PeerTracker {
             throw new Rejected(Rejected.Kind.REPLAYED, "seq " + b.seq() + " ≤ " + l.seq + " on " + lan);
         }
         l.seq = b.seq();
+        if (b.epoch() > 0) {
+            window.accepted(b.node(), b.epoch(), b.seq());
+        }
         l.lastSeen = now;
         l.peerSentAt = b.sentAt();
         if (b.echoSentAt() > 0) {
@@ -173,6 +214,11 @@ public final class PeerTracker {
         JsonObject rej = new JsonObject();
         rejected.forEach((k, v) -> rej.put(k.name().toLowerCase(java.util.Locale.ROOT), v));
         return new JsonObject().put("peers", out).put("rejected", rej);
+    }
+
+    /** The replay marks to save when they changed since the last call ({@link ReplayWindow#takeChanges}). */
+    public java.util.Optional<Map<String, ReplayWindow.Mark>> replayChanges() {
+        return window.takeChanges();
     }
 
     public Map<Rejected.Kind, Long> rejectedCounts() {

@@ -18,7 +18,7 @@ class BeatCodecTest {
     static Beat beat(String node, String lan, String boot, long seq, long sentAt) {
         PeerStatus s = new PeerStatus(node, State.PRIM, Readiness.READY, "0000000000001-0000abcd", true, false, true,
                 true, false, false, true, "node1");
-        return new Beat("demo", "db", lan, boot, seq, sentAt, s, 77, 3);
+        return new Beat("demo", "db", lan, boot, 0, seq, sentAt, s, 77, 3);
     }
 
     @Test
@@ -100,10 +100,10 @@ class BeatCodecTest {
                 true, false, false, false, "");
         PeerStatus alone = new PeerStatus("node1", State.ALONE, Readiness.READY, "g", true, true, false,
                 true, false, false, false, "node1");
-        t.admit(new Beat("demo", "db", "lan1", "boot-a", 10, wall, waiting, 0, 0), "lan1", wall, 10);
-        t.admit(new Beat("demo", "db", "lan1", "boot-a", 12, wall + 100, alone, 0, 0), "lan1", wall + 100, 110);
+        t.admit(new Beat("demo", "db", "lan1", "boot-a", 0, 10, wall, waiting, 0, 0), "lan1", wall, 10);
+        t.admit(new Beat("demo", "db", "lan1", "boot-a", 0, 12, wall + 100, alone, 0, 0), "lan1", wall + 100, 110);
         // beat 11 (still WAIT) was delayed on lan2 and arrives last
-        PeerStatus seen = t.admit(new Beat("demo", "db", "lan2", "boot-a", 11, wall + 50, waiting, 0, 0), "lan2",
+        PeerStatus seen = t.admit(new Beat("demo", "db", "lan2", "boot-a", 0, 11, wall + 50, waiting, 0, 0), "lan2",
                 wall + 150, 150);
         assertThat(seen.state()).isEqualTo(State.ALONE);
         assertThat(t.alive("node1", 160)).hasValueSatisfying(s -> assertThat(s.state()).isEqualTo(State.ALONE));

@@ -90,6 +90,8 @@ public final class ReplicaClient implements AutoCloseable {
     private final BufferedInputStream buffered;
     private final DataInputStream in;
     private final DataOutputStream out;
+    /** The session's sealed frames; set by the handshake, before the threads start. */
+    private SealedChannel channel;
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     /** Ops waiting for the sender thread; guarded by this. */
     private final ArrayDeque<Outgoing> queue = new ArrayDeque<>();
@@ -138,7 +140,7 @@ public final class ReplicaClient implements AutoCloseable {
             s.connect(peer, (int) connectTimeout.toMillis());
             s.setSoTimeout((int) connectTimeout.toMillis());
             ReplicaClient c = new ReplicaClient(module, s, sendTimeout, onLost);
-            auth.clientSide(c.in, c.out, module);
+            c.channel = auth.clientSide(c.in, c.out, module);
             s.setSoTimeout(0);
             c.sender.start();
             c.reader.start();
@@ -220,7 +222,7 @@ public final class ReplicaClient implements AutoCloseable {
         }
         if (direct != null) {
             try {
-                Wire.writeOp(out, direct.seq(), direct.ack(), direct.op());
+                channel.writeOp(out, direct.seq(), direct.ack(), direct.op());
                 out.flush();
             } catch (IOException e) {
                 lose("send failed: " + e.getMessage()); // fails the future with the others
@@ -340,7 +342,7 @@ public final class ReplicaClient implements AutoCloseable {
                     return;
                 }
                 if (frameWithin(Math.min(left, POLL.toNanos()))) {
-                    dispatch(Wire.read(in));
+                    dispatch(channel.read(in));
                 }
             }
         } catch (IOException e) {
@@ -408,7 +410,7 @@ public final class ReplicaClient implements AutoCloseable {
                 }
                 try {
                     for (Outgoing o : batch) {
-                        Wire.writeOp(out, o.seq(), o.ack(), o.op());
+                        channel.writeOp(out, o.seq(), o.ack(), o.op());
                     }
                     out.flush();
                 } finally {
@@ -442,7 +444,7 @@ public final class ReplicaClient implements AutoCloseable {
                 try {
                     while (lostReason == null) {
                         if (frameWithin(POLL.toNanos())) {
-                            dispatch(Wire.read(in));
+                            dispatch(channel.read(in));
                             readByReaderThread.incrementAndGet();
                         }
                         if (unowned.get() == 0 && !idle()) {

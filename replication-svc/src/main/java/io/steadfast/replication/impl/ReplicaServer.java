@@ -15,11 +15,17 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -28,6 +34,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * its ops in sequence order through one {@link Applier} thread. One session at a time: a newly authenticated
  * primary replaces the previous session after that session's received ops were applied.
  *
+ * <p>At most {@link #MAX_HANDSHAKES} connections ({@link #MAX_HANDSHAKES_PER_SOURCE} per source address) may be
+ * authenticating at once, each for at most
+ * {@link #HANDSHAKE_DEADLINE}; beyond that, a new connection is closed as soon as it is accepted (a flood of
+ * connections that say nothing costs a bounded number of threads and buffers, and the real peer gets through once
+ * their deadline has passed).
+ *
  * <p>A hostile or malformed frame (bounds, garbage, a path outside the directory, through a symlink) ends the
  * session: nothing of that frame is written and nothing after it is applied.
  */
@@ -35,6 +47,12 @@ public final class ReplicaServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaServer.class);
     private static final Object POISON = new Object();
     private static final int QUEUE_BYTES = 64 << 20;
+    /** Connections that have not authenticated yet, at most; more are closed as soon as accepted. */
+    static final int MAX_HANDSHAKES = 16;
+    /** ... and at most this many from one source address, so that one host cannot take every slot. */
+    static final int MAX_HANDSHAKES_PER_SOURCE = 4;
+    /** Time a connection has to complete the handshake, from its accept. */
+    static final Duration HANDSHAKE_DEADLINE = Duration.ofSeconds(5);
 
     private final String module;
     private final ChannelAuth auth;
@@ -47,6 +65,12 @@ public final class ReplicaServer implements AutoCloseable {
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private volatile boolean connected;
+    /** Handshakes under way, in all and per source address; guarded by handshakesBySource. */
+    private final java.util.Map<InetAddress, Integer> handshakesBySource = new java.util.HashMap<>();
+    private int handshaking;
+    private final AtomicLong overCap = new AtomicLong();
+    /** Closes the connections whose handshake is not done by the deadline. */
+    private final ScheduledExecutorService timer;
 
     public ReplicaServer(String module, ChannelAuth auth, Applier applier, InetSocketAddress bind) throws IOException {
         this.module = module;
@@ -54,7 +78,9 @@ public final class ReplicaServer implements AutoCloseable {
         this.applier = applier;
         this.server = new ServerSocket();
         server.setReuseAddress(true);
-        server.bind(bind);
+        server.bind(bind, 64);
+        timer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("repl-deadline-" + module).factory());
         acceptor = Thread.ofPlatform().daemon().name("repl-accept-" + module).start(this::acceptLoop);
     }
 
@@ -94,19 +120,89 @@ public final class ReplicaServer implements AutoCloseable {
                 }
                 continue;
             }
-            Thread.ofPlatform().daemon().name("repl-session-" + module).start(() -> serve(s));
+            if (!admitHandshake(s.getInetAddress())) {
+                // a flood of connections that do not authenticate: the real peer's next attempt (every second)
+                // finds a free slot once the deadline has closed the others
+                refused.incrementAndGet();
+                long n = overCap.incrementAndGet();
+                if (n == 1 || n % 1000 == 0) {
+                    log.warn("replication port of {}: {} connections refused so far: {} handshakes under way, at most "
+                            + "{} in all and {} per source address (latest from {})", module, n, handshaking(),
+                            MAX_HANDSHAKES, MAX_HANDSHAKES_PER_SOURCE, s.getRemoteSocketAddress());
+                }
+                closeQuietly(s);
+                continue;
+            }
+            try {
+                Thread.ofPlatform().daemon().name("repl-session-" + module).start(() -> serve(s));
+            } catch (Throwable t) {
+                releaseHandshake(s.getInetAddress());
+                closeQuietly(s);
+                throw t;
+            }
         }
     }
 
+    private boolean admitHandshake(InetAddress from) {
+        synchronized (handshakesBySource) {
+            if (handshaking >= MAX_HANDSHAKES
+                    || handshakesBySource.getOrDefault(from, 0) >= MAX_HANDSHAKES_PER_SOURCE) {
+                return false;
+            }
+            handshaking++;
+            handshakesBySource.merge(from, 1, Integer::sum);
+            return true;
+        }
+    }
+
+    private void releaseHandshake(InetAddress from) {
+        synchronized (handshakesBySource) {
+            handshaking--;
+            handshakesBySource.computeIfPresent(from, (k, v) -> v == 1 ? null : v - 1);
+        }
+    }
+
+    /** Handshakes under way now (pre-authentication connections); for tests. */
+    int handshaking() {
+        synchronized (handshakesBySource) {
+            return handshaking;
+        }
+    }
+
+    /** Connections closed at once because {@link #MAX_HANDSHAKES} handshakes were under way; for tests. */
+    long overCap() {
+        return overCap.get();
+    }
+
     private void serve(Socket s) {
+        // the whole handshake must end within the deadline, however slowly its bytes trickle in
+        java.util.concurrent.atomic.AtomicBoolean expired = new java.util.concurrent.atomic.AtomicBoolean();
+        ScheduledFuture<?> deadline;
+        try {
+            deadline = timer.schedule(() -> {
+                expired.set(true);
+                closeQuietly(s);
+            }, HANDSHAKE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) { // closing
+            releaseHandshake(s.getInetAddress());
+            closeQuietly(s);
+            return;
+        }
+        boolean released = false;
         try {
             s.setTcpNoDelay(true);
-            s.setSoTimeout(5000);
-            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 20));
+            s.setSoTimeout((int) HANDSHAKE_DEADLINE.toMillis());
+            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 64 * 1024));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 64 * 1024));
-            auth.serverSide(in, out, module);
+            SealedChannel channel = auth.serverSide(in, out, module);
+            if (!deadline.cancel(false)) {
+                throw new ChannelAuth.AuthException("handshake not done within " + HANDSHAKE_DEADLINE.toMillis()
+                        + " ms");
+            }
+            releaseHandshake(s.getInetAddress());
+            released = true;
             s.setSoTimeout(0);
-            Session session = new Session(s, in, out);
+            Session session = new Session(s, in, out, channel);
             Session previous;
             synchronized (this) {
                 if (closed) {
@@ -120,16 +216,23 @@ public final class ReplicaServer implements AutoCloseable {
                 previous.stop();
                 previous.applierThread.join();
             }
-            log.info("replication session for {} from {}", module, s.getRemoteSocketAddress());
+            log.info("replication session for {} from {} ({})", module, auth.peer(), s.getRemoteSocketAddress());
             connected = true;
             session.run();
         } catch (IOException e) {
             refused.incrementAndGet();
-            log.warn("replication connection for {} refused: {}", module, e.getMessage());
+            log.warn("replication connection for {} from {} refused: {}", module, s.getRemoteSocketAddress(),
+                    expired.get() ? "no handshake within "
+                            + HANDSHAKE_DEADLINE.toMillis() + " ms" : e.getMessage());
             closeQuietly(s);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             closeQuietly(s);
+        } finally {
+            deadline.cancel(false);
+            if (!released) {
+                releaseHandshake(s.getInetAddress());
+            }
         }
     }
 
@@ -137,6 +240,7 @@ public final class ReplicaServer implements AutoCloseable {
         final Socket socket;
         final DataInputStream in;
         final DataOutputStream out;
+        final SealedChannel channel;
         final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4096);
         /** Bytes received and not yet applied: bounded, so a fast primary is slowed by TCP, not by our heap. */
         final java.util.concurrent.Semaphore budget = new java.util.concurrent.Semaphore(QUEUE_BYTES);
@@ -144,10 +248,11 @@ public final class ReplicaServer implements AutoCloseable {
         volatile boolean hostile;
         boolean lossyMarked;
 
-        Session(Socket socket, DataInputStream in, DataOutputStream out) {
+        Session(Socket socket, DataInputStream in, DataOutputStream out, SealedChannel channel) {
             this.socket = socket;
             this.in = in;
             this.out = out;
+            this.channel = channel;
             this.applierThread = Thread.ofPlatform().daemon().name("repl-apply-" + module).unstarted(this::applyLoop);
         }
 
@@ -155,7 +260,7 @@ public final class ReplicaServer implements AutoCloseable {
             applierThread.start();
             try {
                 while (true) {
-                    Wire.Frame f = Wire.read(in);
+                    Wire.Frame f = channel.read(in);
                     if (!(f instanceof OpFrame op)) {
                         throw new FrameException("unexpected reply frame from the primary");
                     }
@@ -273,7 +378,7 @@ public final class ReplicaServer implements AutoCloseable {
         private void reply(Reply r) {
             synchronized (out) {
                 try {
-                    Wire.writeReply(out, r);
+                    channel.writeReply(out, r);
                     out.flush();
                 } catch (IOException e) {
                     closeQuietly(socket);
@@ -310,6 +415,7 @@ public final class ReplicaServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        timer.shutdownNow();
         try {
             acceptor.join(2000);
         } catch (InterruptedException e) {

@@ -9,7 +9,8 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Frames of the replication channel (after the handshake of {@link ChannelAuth}).
+ * Frames of the replication channel (after the handshake of {@link ChannelAuth}), each sealed on the wire by
+ * {@link FrameCipher} (AES-256-GCM with the session's keys).
  *
  * <pre>
  * frame    = int32 length (of body, 1..MAX_FRAME) + body
@@ -119,6 +120,12 @@ public final class Wire {
     }
 
     public static void writeOp(DataOutputStream out, long seq, Ack ack, Op op) throws IOException {
+        writeOpHeader(out, seq, ack, op);
+        out.write(op.data());
+    }
+
+    /** Writes the frame of {@code op} but its data bytes (which follow it): {@link FrameCipher} seals them apart. */
+    static void writeOpHeader(DataOutputStream out, long seq, Ack ack, Op op) throws IOException {
         byte[] p = utf8(op.path());
         byte[] p2 = utf8(op.path2());
         int len = 1 + 8 + 1 + 1 + 2 + p.length + 2 + p2.length + 24 + 4 + op.data().length;
@@ -138,10 +145,15 @@ public final class Wire {
         out.writeLong(op.b());
         out.writeLong(op.c());
         out.writeInt(op.data().length);
-        out.write(op.data());
     }
 
     public static void writeReply(DataOutputStream out, Reply r) throws IOException {
+        writeReplyHeader(out, r);
+        out.write(r.data());
+    }
+
+    /** Writes the frame of {@code r} but its data bytes (which follow it). */
+    static void writeReplyHeader(DataOutputStream out, Reply r) throws IOException {
         byte[] m = utf8(r.message().length() > 1000 ? r.message().substring(0, 1000) : r.message());
         int len = 1 + 8 + 4 + 2 + m.length + 4 + r.data().length;
         if (len > MAX_FRAME) {
@@ -154,7 +166,6 @@ public final class Wire {
         out.writeShort(m.length);
         out.write(m);
         out.writeInt(r.data().length);
-        out.write(r.data());
     }
 
     /**

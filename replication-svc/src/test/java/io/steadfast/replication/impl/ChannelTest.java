@@ -50,7 +50,7 @@ class ChannelTest {
     void start() throws IOException {
         root = Files.createDirectories(tmp.resolve("copy"));
         outside = Files.createDirectories(tmp.resolve("outside"));
-        server = new ReplicaServer("db", new ChannelAuth(SECRET), new Applier(List.of(root), tmp.resolve("t.json")),
+        server = new ReplicaServer("db", serverAuth(), new Applier(List.of(root), tmp.resolve("t.json")),
                 new InetSocketAddress("127.0.0.1", 0));
     }
 
@@ -60,9 +60,19 @@ class ChannelTest {
         server.close();
     }
 
+    /** The secondary's side: node2, whose configured peer is node1. */
+    static ChannelAuth serverAuth() {
+        return new ChannelAuth(SECRET, "node2", "node1");
+    }
+
+    /** The primary's side: node1, whose configured peer is node2. */
+    static ChannelAuth clientAuth() {
+        return new ChannelAuth(SECRET, "node1", "node2");
+    }
+
     ReplicaClient client(byte[] secret, String module) throws IOException {
         ReplicaClient c = ReplicaClient.connect(module, new InetSocketAddress("127.0.0.1", server.port()),
-                new ChannelAuth(secret), T, T, why -> { });
+                new ChannelAuth(secret, "node1", "node2"), T, T, why -> { });
         clients.add(c);
         return c;
     }
@@ -221,15 +231,15 @@ class ChannelTest {
                 try (Socket s = scripted.accept()) {
                     DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
                     DataOutputStream out = new DataOutputStream(s.getOutputStream());
-                    new ChannelAuth(SECRET).serverSide(in, out, "db");
+                    SealedChannel ch = serverAuth().serverSide(in, out, "db");
                     for (int i = 0; i < rounds; i++) {
-                        long first = ((Wire.OpFrame) Wire.read(in)).seq();
-                        long second = ((Wire.OpFrame) Wire.read(in)).seq();
+                        long first = ((Wire.OpFrame) ch.read(in)).seq();
+                        long second = ((Wire.OpFrame) ch.read(in)).seq();
                         Thread.sleep(100); // both callers are waiting by now
-                        Wire.writeReply(out, new Reply(first, 0, "", new byte[0]));
+                        ch.writeReply(out, new Reply(first, 0, "", new byte[0]));
                         out.flush();
                         Thread.sleep(20);
-                        Wire.writeReply(out, new Reply(second, 0, "", new byte[0]));
+                        ch.writeReply(out, new Reply(second, 0, "", new byte[0]));
                         out.flush();
                     }
                 } catch (Exception ignored) {
@@ -237,7 +247,7 @@ class ChannelTest {
                 }
             });
             ReplicaClient c = ReplicaClient.connect("db", new InetSocketAddress("127.0.0.1", scripted.getLocalPort()),
-                    new ChannelAuth(SECRET), T, T, why -> { });
+                    clientAuth(), T, T, why -> { });
             clients.add(c);
             Thread.sleep(2 * ReplicaClient.IDLE_WATCH.toMillis()); // let the idle watch start and give way
             long before = c.readByReaderThread();
@@ -273,7 +283,7 @@ class ChannelTest {
             Thread t = authenticatedPeer(closing, 300); // idle, then gone
             CompletableFuture<String> lost = new CompletableFuture<>();
             ReplicaClient c = ReplicaClient.connect("db", new InetSocketAddress("127.0.0.1", closing.getLocalPort()),
-                    new ChannelAuth(SECRET), T, T, lost::complete);
+                    clientAuth(), T, T, lost::complete);
             clients.add(c);
             assertThat(lost.get(T.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
                     .contains("closed the channel");
@@ -312,7 +322,7 @@ class ChannelTest {
                 }
             });
             assertThatThrownBy(() -> ReplicaClient.connect("db", new InetSocketAddress("127.0.0.1",
-                    old.getLocalPort()), new ChannelAuth(SECRET), T, T, why -> { }))
+                    old.getLocalPort()), clientAuth(), T, T, why -> { }))
                     .isInstanceOf(ChannelAuth.AuthException.class)
                     .hasMessageContaining("SFREPL01").hasMessageContaining(ChannelAuth.PROTOCOL)
                     .hasMessageContaining("same Steadfast version");
@@ -331,14 +341,26 @@ class ChannelTest {
         assertThat(root.toFile().list()).isEmpty();
     }
 
-    /** Sends one crafted frame after a valid handshake; the server must drop us and write nothing. */
+    /**
+     * Sends one crafted frame after a valid handshake, sealed with the session's key (a peer holding the secret
+     * that sends garbage); the server must drop us and write nothing.
+     */
     void hostile(byte[] frame) throws Exception {
+        hostile(frame, true);
+    }
+
+    /** As {@link #hostile(byte[])}, the frame sealed or sent as it is (unsealed: fails authentication). */
+    void hostile(byte[] frame, boolean sealed) throws Exception {
         long before = server.refused();
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
-            new ChannelAuth(SECRET).clientSide(in, out, "db");
-            out.write(frame);
+            SealedChannel ch = clientAuth().clientSide(in, out, "db");
+            if (sealed) {
+                ch.writeRaw(out, frame);
+            } else {
+                out.write(frame);
+            }
             out.flush();
             assertThat(readsToEnd(in)).as("server closes the connection").isTrue();
         }
@@ -370,6 +392,83 @@ class ChannelTest {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         Wire.writeOp(new DataOutputStream(b), 1, Ack.APPLIED, op);
         return b.toByteArray();
+    }
+
+    @Test
+    void unsealedFramesAfterTheHandshakeAreRefused() throws Exception {
+        // what an on-path attacker without the session key can send: a well-formed plaintext frame
+        hostile(op(Op.of(OpCode.CREATE, "planted", 0644)), false);
+        hostile(op(Op.write("planted", 0, new byte[]{1, 2, 3})), false);
+        // a sealed length out of bounds, unread
+        hostile(new byte[]{0x7f, 0, 0, 0, 1, 2, 3}, false);
+        assertThat(root.resolve("planted")).doesNotExist();
+    }
+
+    @Test
+    void onlyTheConfiguredPeerNodeIsServed() throws Exception {
+        // node3 holds the secret but is not this module's peer: refused by the secondary
+        assertThatThrownBy(() -> ReplicaClient.connect("db", new InetSocketAddress("127.0.0.1", server.port()),
+                new ChannelAuth(SECRET, "node3", "node2"), T, T, why -> { }))
+                .isInstanceOf(IOException.class);
+        // a primary whose configured peer is node9 does not talk to node2
+        assertThatThrownBy(() -> ReplicaClient.connect("db", new InetSocketAddress("127.0.0.1", server.port()),
+                new ChannelAuth(SECRET, "node1", "node9"), T, T, why -> { }))
+                .isInstanceOf(ChannelAuth.AuthException.class)
+                .hasMessageContaining("served by node \"node2\"").hasMessageContaining("configured peer is \"node9\"");
+        assertThat(server.refused()).isGreaterThanOrEqualTo(1);
+        assertThat(root.toFile().list()).isEmpty();
+    }
+
+    @Test
+    void keyDerivationIsHkdfSha256() {
+        // RFC 5869 test case 1
+        byte[] ikm = new byte[22];
+        java.util.Arrays.fill(ikm, (byte) 0x0b);
+        byte[] salt = java.util.HexFormat.of().parseHex("000102030405060708090a0b0c");
+        byte[] info = java.util.HexFormat.of().parseHex("f0f1f2f3f4f5f6f7f8f9");
+        assertThat(java.util.HexFormat.of().formatHex(FrameCipher.hkdf(salt, ikm, info, 42))).isEqualTo(
+                "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+    }
+
+    @Test
+    void sealedFramesOpenOnlyOnceInOrderAndUnaltered() throws Exception {
+        byte[] key = new byte[32];
+        java.util.Arrays.fill(key, (byte) 7);
+        FrameCipher tx = FrameCipher.sealer(key, ChannelAuth.PREFIX_C2S);
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        List<Integer> ends = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Wire.writeOpHeader(tx.begin(), i + 1, Ack.APPLIED, Op.write("f", i, "secret-data".getBytes()));
+            tx.seal("secret-data".getBytes(), wire);
+            ends.add(wire.size());
+        }
+        byte[] all = wire.toByteArray();
+        assertThat(new String(all, StandardCharsets.ISO_8859_1)).doesNotContain("secret-data").doesNotContain("f");
+        // in order: every frame opens
+        SealedChannel ok = new SealedChannel(FrameCipher.sealer(key, 0), FrameCipher.opener(key, ChannelAuth.PREFIX_C2S));
+        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(all));
+        for (int i = 0; i < 3; i++) {
+            assertThat(((Wire.OpFrame) ok.read(in)).seq()).isEqualTo(i + 1);
+        }
+        // the second frame first (a dropped or reordered frame): refused
+        byte[] second = java.util.Arrays.copyOfRange(all, ends.get(0), ends.get(1));
+        assertThatThrownBy(() -> new SealedChannel(FrameCipher.sealer(key, 0),
+                FrameCipher.opener(key, ChannelAuth.PREFIX_C2S)).read(new DataInputStream(
+                new java.io.ByteArrayInputStream(second)))).isInstanceOf(Wire.FrameException.class)
+                .hasMessageContaining("failed authentication");
+        // one bit flipped anywhere in the first frame, its length word included: refused
+        for (int pos = 0; pos < ends.get(0); pos++) {
+            byte[] bad = java.util.Arrays.copyOf(all, ends.get(0));
+            bad[pos] ^= 0x10;
+            SealedChannel c = new SealedChannel(FrameCipher.sealer(key, 0),
+                    FrameCipher.opener(key, ChannelAuth.PREFIX_C2S));
+            assertThatThrownBy(() -> c.read(new DataInputStream(new java.io.ByteArrayInputStream(bad))))
+                    .as("flip at " + pos).isInstanceOf(IOException.class);
+        }
+        // the other direction's prefix: refused
+        assertThatThrownBy(() -> new SealedChannel(FrameCipher.sealer(key, 0),
+                FrameCipher.opener(key, ChannelAuth.PREFIX_S2C)).read(new DataInputStream(
+                new java.io.ByteArrayInputStream(all)))).isInstanceOf(Wire.FrameException.class);
     }
 
     @Test
@@ -437,7 +536,7 @@ class ChannelTest {
             Thread t = authenticatedPeer(silent, 20_000); // then never answers
             List<String> lost = new ArrayList<>();
             ReplicaClient c = ReplicaClient.connect("db", new InetSocketAddress("127.0.0.1", silent.getLocalPort()),
-                    new ChannelAuth(SECRET), T, Duration.ofMillis(500), lost::add);
+                    clientAuth(), T, Duration.ofMillis(500), lost::add);
             clients.add(c);
             long t0 = System.nanoTime();
             // one caller reads the silent socket, the other waits behind it: both fail within the timeout
@@ -465,7 +564,7 @@ class ChannelTest {
         try (ServerSocket silent = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             Thread t = authenticatedPeer(silent, 20_000);
             ReplicaClient c = ReplicaClient.connect("db", new InetSocketAddress("127.0.0.1", silent.getLocalPort()),
-                    new ChannelAuth(SECRET), T, Duration.ofSeconds(30), why -> { });
+                    clientAuth(), T, Duration.ofSeconds(30), why -> { });
             clients.add(c);
             CompletableFuture<Throwable> failure = new CompletableFuture<>();
             Thread caller = Thread.ofPlatform().start(() -> {
@@ -488,7 +587,7 @@ class ChannelTest {
     static Thread authenticatedPeer(ServerSocket ss, long holdMs) {
         return Thread.ofPlatform().daemon().start(() -> {
             try (Socket s = ss.accept()) {
-                new ChannelAuth(SECRET).serverSide(new DataInputStream(s.getInputStream()),
+                serverAuth().serverSide(new DataInputStream(s.getInputStream()),
                         new DataOutputStream(s.getOutputStream()), "db");
                 Thread.sleep(holdMs);
             } catch (Exception ignored) {

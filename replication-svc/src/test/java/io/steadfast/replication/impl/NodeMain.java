@@ -15,7 +15,8 @@ import java.util.Optional;
  * A replication node in its own JVM for integration tests, driven by lines on stdin:
  * {@code promote [host:port] GEN [full]}, {@code demote}, {@code status}, {@code verify}, {@code quit}.
  * Answers one JSON line per command on stdout, prefixed "@@ ". Args: node module dir stateDir listenHost:port
- * secretFile async sendTimeoutMs.
+ * secretFile async sendTimeoutMs
+ * [peerNode].
  */
 public final class NodeMain {
     public static void main(String[] args) throws Exception {
@@ -24,7 +25,9 @@ public final class NodeMain {
         Path dir = Path.of(args[2]);
         Path state = Path.of(args[3]);
         InetSocketAddress listen = addr(args[4]);
-        ChannelAuth auth = ChannelAuth.fromFile(Path.of(args[5]));
+        // the two nodes of the tests are node1 and node2; a 9th argument names another peer
+        String peerNode = args.length > 8 ? args[8] : node.equals("node1") ? "node2" : "node1";
+        ChannelAuth auth = ChannelAuth.fromFile(Path.of(args[5]), node, peerNode);
         AsyncMode async = AsyncMode.valueOf(args[6]);
         Duration timeout = Duration.ofMillis(Long.parseLong(args[7]));
         var settings = new ModuleReplicator.Settings(node, module, List.of(), state, async, timeout, auth, listen);
