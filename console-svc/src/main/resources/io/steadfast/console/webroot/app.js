@@ -93,7 +93,7 @@
       ...(n.services || []).filter(s => !s.up).map(s => el('div', {class: 'svc-reason down',
         text: s.service + ' down: ' + (s.reason || 'no reason given')})),
       ...(n.services || []).flatMap(s => (s.warnings || []).map(w => el('div', {class: 'svc-reason warn',
-        text: '⚠ ' + w})))))));
+        text: '⚠ ' + w}))))));
     const grid = $('grid');
     grid.style.setProperty('--cols', model.nodes.length);
     const head = el('div', {class: 'row head', role: 'row'}, el('div', {text: 'module'}),
