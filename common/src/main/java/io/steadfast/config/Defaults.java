@@ -61,6 +61,12 @@ public final class Defaults {
 
     public static final FilterMode FARM_FILTER = FilterMode.ON_ADDR;
     public static final int FARM_POWER = 1;
+    /** A bucket's old owner keeps its established connections this long at most (0 = no handover). */
+    public static final Duration FARM_DRAIN = Duration.ofMinutes(10);
+    public static final Duration FARM_TCP_IDLE = Duration.ofHours(2);
+    public static final Duration FARM_UDP_IDLE = Duration.ofSeconds(30);
+    /** Upper bound of the farm's timers (nft set timeouts; a day is plenty). */
+    public static final Duration FARM_TIMER_MAX = Duration.ofDays(1);
     /** Most nodes a farm can have (a limit, not a default): the bucket orders index nodes in 64-bit masks. */
     public static final int FARM_MAX_NODES = 64;
 }

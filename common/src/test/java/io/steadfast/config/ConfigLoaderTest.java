@@ -445,6 +445,44 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void farmHandoverTimersAndSpares() throws IOException {
+        String farm = BASE.replace("type: mirror", "type: farm") + """
+                    vip: { addr: 10.0.9.9/32, interface: eth0 }
+                    farm:
+                      rules: [ { proto: tcp, port: 80 } ]
+                      drain: 90s
+                      udp_idle: 45s
+                      power: { n1: 0, n2: 3 }
+                """;
+        assertThat(problems(farm)).isEmpty();
+        FarmConfig f = ConfigLoader.loadOrThrow(file).modules().getFirst().farm().orElseThrow();
+        assertThat(f.drain()).isEqualTo(java.time.Duration.ofSeconds(90));
+        assertThat(f.udpIdle()).isEqualTo(java.time.Duration.ofSeconds(45));
+        assertThat(f.tcpIdle()).isEqualTo(Defaults.FARM_TCP_IDLE);
+        assertThat(f.powerOf("n1")).as("power 0: a spare").isZero();
+
+        assertThat(problems(farm.replace("      drain: 90s\n", "").replace("      udp_idle: 45s\n", ""))).isEmpty();
+        f = ConfigLoader.loadOrThrow(file).modules().getFirst().farm().orElseThrow();
+        assertThat(f.drain()).isEqualTo(java.time.Duration.ofMinutes(10));
+        assertThat(f.udpIdle()).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(problems(farm.replace("drain: 90s", "drain: 0s"))).as("0 = buckets move at once").isEmpty();
+
+        // phase 1: each field alone
+        assertThat(problems(farm.replace("drain: 90s", "drain: soon").replace("udp_idle: 45s", "udp_idle: 0s")
+                .replace("rules: [", "tcp_idle: 48h\n      rules: [")))
+                .containsExactly(
+                        at(13, 17, "modules[0] (db): farm.tcp_idle: 48h is more than 24h"),
+                        at(15, 14, "modules[0] (db): farm.drain: \"soon\" is not a duration (use e.g. 250ms, 2s, 1m, 24h)"),
+                        at(16, 17, "modules[0] (db): farm.udp_idle: \"0s\" must be more than zero"));
+        assertThat(problems(farm.replace("n1: 0", "n1: -1"))).singleElement().asString()
+                .contains("farm.power.n1");
+        // phase 2: the relation between the nodes (only once every field parsed)
+        assertThat(problems(farm.replace("n2: 3", "n2: 0"))).containsExactly(
+                at(16, 7, "modules[0] (db): farm.power: every node has power 0 (spare): at least one node needs "
+                        + "power 1 or more"));
+    }
+
+    @Test
     void aFarmHasAtMost64Nodes() throws IOException {
         StringBuilder y = new StringBuilder("cluster:\n  name: t\n  nodes:\n");
         List<String> names = new java.util.ArrayList<>();

@@ -27,6 +27,7 @@ public class LbFilterVerticle extends ServiceVerticle {
     private static final Logger LOG = LoggerFactory.getLogger(LbFilterVerticle.class);
     private static final Duration NFT_TIMEOUT = Duration.ofSeconds(5);
     private static final long VERIFY_EVERY_MS = 10_000;
+    private static final long TICK_MS = 1_000;
     private final CommandRunner runner;
     private FilterReconciler reconciler;
 
@@ -42,12 +43,14 @@ public class LbFilterVerticle extends ServiceVerticle {
 
     @Override
     protected Future<?> startService() {
-        LbFilter filter = new LbFilter(ctx.nodeName(), runner, NFT_TIMEOUT);
+        LbFilter filter = new LbFilter(ctx.nodeName(), runner, NFT_TIMEOUT, System::currentTimeMillis);
         reconciler = new FilterReconciler(ctx.nodeName(), ctx.modules(), filter, VERIFY_EVERY_MS,
                 System::currentTimeMillis);
         serve(LbFilterApi.status(ctx.nodeName()), json -> json,
                 ignored -> kernel(() -> new FilterStatuses(ctx.nodeName(), reconciler.status()).toJson()));
         followDesiredState(d -> kernel(() -> reconciler.reconcile(d)).onSuccess(this::publish));
+        // the handover's clock (issue 20): free while nothing drains; the nft work stays in arrival order
+        vertx.setPeriodic(TICK_MS, id -> kernel(() -> reconciler.tick()).onSuccess(this::publish));
         return Future.succeededFuture();
     }
 

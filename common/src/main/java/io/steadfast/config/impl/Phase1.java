@@ -231,7 +231,8 @@ public final class Phase1 {
                     problems, "name", "type", "target", "command", "interval", "timeout", "on_failure", "expect")));
         }
         Optional<FarmConfig> farm = r.has("farm")
-                ? Optional.of(farm(r.map("farm", "rules", "power"), nodes)) : Optional.empty();
+                ? Optional.of(farm(r.map("farm", "rules", "power", "drain", "tcp_idle", "udp_idle"), nodes))
+                : Optional.empty();
         NotifyConfig notify = notify(r.map("notify", "script", "webhook"));
         return new ModuleConfig(name, type, nodes, heartbeat, vip, replication, service, splitbrain, scripts,
                 processes, checkers, farm, notify);
@@ -410,13 +411,32 @@ public final class Phase1 {
                     continue;
                 }
                 seen.add(k.getValue());
-                MapReader.integer(t.getValueNode(), pc.key(k.getValue()), problems, 1, 1000)
+                MapReader.integer(t.getValueNode(), pc.key(k.getValue()), problems, 0, 1000)
                         .ifPresent(w -> power.put(k.getValue(), w)); // unknown node names: Phase2
             }
         } else if (pv != null && !MapReader.isNull(pv)) {
             problems.add(pv, r.ctx("power"), "expected a mapping of node name to weight (e.g. { node1: 2 }), found "
                     + MapReader.describe(pv));
         }
-        return new FarmConfig(rules, power);
+        Duration drain = r.duration("drain", false).map(d -> bounded(r, "drain", d)).orElse(Defaults.FARM_DRAIN);
+        Duration tcpIdle = r.duration("tcp_idle", true).map(d -> bounded(r, "tcp_idle", d))
+                .orElse(Defaults.FARM_TCP_IDLE);
+        Duration udpIdle = r.duration("udp_idle", true).map(d -> bounded(r, "udp_idle", d))
+                .orElse(Defaults.FARM_UDP_IDLE);
+        return new FarmConfig(rules, power, drain, tcpIdle, udpIdle);
+    }
+
+    /** A farm timer at most {@link Defaults#FARM_TIMER_MAX} (they become nft set timeouts); else reported, default. */
+    private Duration bounded(MapReader r, String key, Duration d) {
+        if (d.compareTo(Defaults.FARM_TIMER_MAX) > 0) {
+            problems.add(r.value(key), r.ctx(key), Formats.duration(d) + " is more than "
+                    + Formats.duration(Defaults.FARM_TIMER_MAX));
+            return switch (key) {
+                case "drain" -> Defaults.FARM_DRAIN;
+                case "tcp_idle" -> Defaults.FARM_TCP_IDLE;
+                default -> Defaults.FARM_UDP_IDLE;
+            };
+        }
+        return d;
     }
 }

@@ -234,6 +234,10 @@ public final class Phase2 {
                         + String.join(", ", m.nodes()) + ")");
             }
         }
+        if (m.nodes().size() >= 2 && m.nodes().stream().allMatch(n -> m.farm().get().powerOf(n) == 0)) {
+            report(where.keyAt("modules", i, "farm", "power"), "every node has power 0 (spare): at least one node "
+                    + "needs power 1 or more");
+        }
     }
 
     private void service(int i, ModuleConfig m) {

@@ -57,7 +57,7 @@ final class BucketOrders {
     }
 
     /**
-     * @param power every configured node of the module with its power (≥ 1); at most
+     * @param power every configured node of the module with its power (≥ 0; 0 = spare); at most
      *              {@link Defaults#FARM_MAX_NODES} nodes
      */
     static BucketOrders of(String module, Map<String, Integer> power) {
@@ -104,7 +104,39 @@ final class BucketOrders {
         return l;
     }
 
+    /**
+     * Spares ({@code power: 0}) come after every weighted node in every bucket's order: they own nothing while a
+     * weighted node is up, and share the buckets equally among themselves (the same balanced construction, over
+     * the spares with power 1, from a distinct key) when none is. Without spares: exactly the construction below.
+     */
     private static BucketOrders compute(String module, TreeMap<String, Integer> power) {
+        TreeMap<String, Integer> weighted = new TreeMap<>();
+        TreeMap<String, Integer> spares = new TreeMap<>();
+        power.forEach((n, p) -> {
+            if (p < 0) {
+                throw new IllegalArgumentException("power of " + n + " must be ≥ 0: " + p);
+            }
+            (p == 0 ? spares : weighted).put(n, p == 0 ? 1 : p);
+        });
+        if (spares.isEmpty() || weighted.isEmpty()) {
+            return computeWeighted(module, spares.isEmpty() ? weighted : spares);
+        }
+        BucketOrders first = computeWeighted(module, weighted);
+        BucketOrders then = computeWeighted(module + "\u0000spares", spares);
+        List<String> nodes = List.copyOf(power.keySet()); // name order, like every BucketOrders
+        byte[][] order = new byte[LbFilterApi.BUCKETS][nodes.size()];
+        for (int b = 0; b < order.length; b++) {
+            int j = 0;
+            for (BucketOrders part : List.of(first, then)) {
+                for (byte i : part.order[b]) {
+                    order[b][j++] = (byte) nodes.indexOf(part.nodes.get(i));
+                }
+            }
+        }
+        return new BucketOrders(nodes, order);
+    }
+
+    private static BucketOrders computeWeighted(String module, TreeMap<String, Integer> power) {
         List<String> nodes = List.copyOf(power.keySet());
         int k = nodes.size();
         int buckets = LbFilterApi.BUCKETS;

@@ -38,7 +38,8 @@ public final class BucketTable {
     }
 
     /**
-     * @param power   every configured node of the module with its power (≥ 1)
+     * @param power   every configured node of the module with its power (≥ 1, or 0 for a spare: it owns buckets
+     *                only when no member of power ≥ 1 is up)
      * @param members the UP members (duplicates ignored); none → no bucket has an owner
      */
     public static BucketTable compute(String module, Map<String, Integer> power, Collection<String> members) {

@@ -90,16 +90,8 @@ public final class FilterReconciler {
                     o = filter.leave(spec);
                     verifiedAt.remove(spec.module());
                 }
-                if (o.action() != LbFilter.Action.NONE) {
-                    LOG.info("{}: {} ({} buckets changed, {} owned, members {}, {} µs)", spec.module(), o.action(),
-                            o.changed(), o.owned().size(), o.members(), o.nanos() / 1000);
-                }
+                report(spec, o, changed);
                 failures.remove(spec.module());
-                List<Integer> before = lastOwned.put(spec.module(), o.owned());
-                if (!o.owned().equals(before) || o.action() == LbFilter.Action.REMOVED) {
-                    changed.add(new FilterStatus(node, spec.module(), spec.iface(), o.members(), o.owned(),
-                            List.of(), o.appliedAt(), o.action().name().toLowerCase(java.util.Locale.ROOT)));
-                }
             } catch (RuntimeException e) {
                 LOG.error("{}: reconciling the filter failed: {}", spec.module(), e.getMessage());
                 failures.put(spec.module(), String.valueOf(e.getMessage()));
@@ -112,6 +104,37 @@ public final class FilterReconciler {
     /** module → why its filter could not be applied (the last attempt failed); not synchronized: for health. */
     public Map<String, String> failures() {
         return Map.copyOf(failures);
+    }
+
+    /**
+     * Lets the handover's time pass (call it every second or so): fresh buckets become plain owned ones, drains
+     * end once their flows are gone or at their deadline. Costs nothing while nothing is pending.
+     *
+     * @return the statuses of the modules whose owned buckets changed
+     */
+    public synchronized List<FilterStatus> tick() {
+        List<FilterStatus> changed = new ArrayList<>();
+        for (FilterSpec spec : specs.values()) {
+            try {
+                filter.tick(spec).ifPresent(o -> report(spec, o, changed));
+            } catch (RuntimeException e) {
+                LOG.error("{}: handover step failed: {}", spec.module(), e.getMessage());
+            }
+        }
+        return changed;
+    }
+
+    private void report(FilterSpec spec, LbFilter.Outcome o, List<FilterStatus> changed) {
+        if (o.action() != LbFilter.Action.NONE) {
+            LOG.info("{}: {} ({} buckets changed, {} owned of which {} fresh, {} draining, members {}, {} µs)",
+                    spec.module(), o.action(), o.changed(), o.owned().size(), o.fresh().size(), o.draining().size(),
+                    o.members(), o.nanos() / 1000);
+        }
+        List<Integer> before = lastOwned.put(spec.module(), o.owned());
+        if (!o.owned().equals(before) || o.action() == LbFilter.Action.REMOVED) {
+            changed.add(new FilterStatus(node, spec.module(), spec.iface(), o.members(), o.owned(),
+                    List.of(), o.appliedAt(), o.action().name().toLowerCase(java.util.Locale.ROOT)));
+        }
     }
 
     /** The kernel's view of every farm module of this node. */

@@ -9,9 +9,9 @@ import java.util.TreeMap;
 
 /**
  * A module's filter table as the kernel has it, read from {@code nft -j list table netdev sf_<module>}: its chains
- * with their rule counts, and the {@code owned} map's elements (bucket → accept?) with their packet counters.
+ * with their rule counts, and the {@code owned} map's elements (bucket → verdict) with their packet counters.
  */
-public record KernelTable(Map<String, Integer> chainRules, boolean hasMap, Map<Integer, Boolean> verdicts,
+public record KernelTable(Map<String, Integer> chainRules, boolean hasMap, Map<Integer, FilterScript.Verdict> verdicts,
                           Map<Integer, Long> packets) {
 
     /** @throws IllegalArgumentException when the text is not nft JSON */
@@ -26,7 +26,7 @@ public record KernelTable(Map<String, Integer> chainRules, boolean hasMap, Map<I
             throw new IllegalArgumentException("not nft JSON: no \"nftables\" array");
         }
         Map<String, Integer> chains = new LinkedHashMap<>();
-        Map<Integer, Boolean> verdicts = new TreeMap<>();
+        Map<Integer, FilterScript.Verdict> verdicts = new TreeMap<>();
         Map<Integer, Long> packets = new TreeMap<>();
         boolean hasMap = false;
         for (Object o : items) {
@@ -50,7 +50,8 @@ public record KernelTable(Map<String, Integer> chainRules, boolean hasMap, Map<I
     }
 
     /** {@code [{"elem": {"val": 3, "counter": {"packets": 1, …}}}, {"accept": null}]} or {@code [3, {"drop": null}]}. */
-    private static void element(JsonArray pair, Map<Integer, Boolean> verdicts, Map<Integer, Long> packets) {
+    private static void element(JsonArray pair, Map<Integer, FilterScript.Verdict> verdicts,
+                                Map<Integer, Long> packets) {
         Object key = pair.getValue(0);
         JsonObject verdict = pair.getJsonObject(1);
         int bucket;
@@ -65,13 +66,41 @@ public record KernelTable(Map<String, Integer> chainRules, boolean hasMap, Map<I
                 count = counter.getLong("packets", 0L);
             }
         }
-        verdicts.put(bucket, verdict.containsKey("accept"));
+        FilterScript.Verdict v = verdict(verdict);
+        if (v != null) { // an element we never write: left out, so that the reconciler rewrites it
+            verdicts.put(bucket, v);
+        }
         packets.put(bucket, count);
+    }
+
+    /** {@code {"accept": null}}, {@code {"drop": null}}, {@code {"goto": {"target": "own"}}}; null otherwise. */
+    static FilterScript.Verdict verdict(JsonObject v) {
+        if (v.containsKey("accept")) {
+            return FilterScript.Verdict.ACCEPT;
+        }
+        if (v.containsKey("drop")) {
+            return FilterScript.Verdict.DROP;
+        }
+        JsonObject go = v.getJsonObject("goto");
+        String target = go == null ? null : go.getString("target");
+        if (target == null) {
+            return null;
+        }
+        return switch (target) {
+            case FilterScript.OWN -> FilterScript.Verdict.OWN;
+            case FilterScript.FRESH -> FilterScript.Verdict.FRESH;
+            case FilterScript.DRAIN -> FilterScript.Verdict.DRAIN;
+            default -> null;
+        };
     }
 
     /** True when the structure is what {@code spec} generates: only the elements may still differ. */
     public boolean structureMatches(FilterSpec spec) {
-        Integer rules = chainRules.get(FilterScript.chainName(spec));
-        return hasMap && chainRules.size() == 1 && rules != null && rules == spec.rules().size();
+        Map<String, Integer> want = new LinkedHashMap<>();
+        want.put(FilterScript.chainName(spec), spec.rules().size());
+        if (spec.handover()) {
+            FilterScript.handoverChains().forEach((name, rules) -> want.put(name, rules.size()));
+        }
+        return hasMap && new java.util.HashMap<>(chainRules).equals(want);
     }
 }

@@ -3,7 +3,9 @@ package io.steadfast.lbfilter.impl;
 import io.steadfast.api.LbFilterApi;
 import io.steadfast.api.LbFilterApi.FilterStatus;
 import io.steadfast.exec.CommandResult;
+import io.steadfast.config.Proto;
 import io.steadfast.exec.CommandRunner;
+import io.steadfast.lbfilter.impl.FilterScript.Verdict;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.LongSupplier;
 
 /**
  * Makes the kernel's farm filter of this node match the member list, through {@code nft} (blocking: call it from
@@ -34,69 +38,170 @@ public final class LbFilter {
     public enum Action { NONE, ELEMENTS, FULL, REMOVED }
 
     /**
-     * @param changed buckets whose verdict changed in the kernel
-     * @param nanos   time spent applying (nft transaction, plus reading the table on the slow path)
+     * @param owned    buckets whose new connections this node takes (OWN and FRESH)
+     * @param changed  buckets whose verdict changed in the kernel
+     * @param draining buckets this node no longer owns but still serves established flows of (DRAIN)
+     * @param fresh    owned buckets another live node still drains (FRESH: new connections only)
+     * @param nanos    time spent applying (nft transaction, plus reading the table on the slow path)
      */
     public record Outcome(String module, Action action, List<String> members, List<Integer> owned, int changed,
-                          long appliedAt, long nanos) {
+                          long appliedAt, long nanos, List<Integer> draining, List<Integer> fresh) {
+        public Outcome(String module, Action action, List<String> members, List<Integer> owned, int changed,
+                       long appliedAt, long nanos) {
+            this(module, action, members, owned, changed, appliedAt, nanos, List.of(), List.of());
+        }
     }
 
-    private record Applied(String chain, Map<Integer, Boolean> verdicts, List<String> members, long appliedAt) {
+    /** What this instance last put in the kernel, with the handover state it came from. */
+    private record Applied(String chain, Map<Integer, Verdict> verdicts, List<String> members, long appliedAt,
+                           BucketTable table, Map<Integer, Handover.State> states) {
     }
 
     private final String node;
     private final CommandRunner runner;
     private final Duration timeout;
+    private final LongSupplier clock;
     private final Map<String, Applied> applied = new HashMap<>();
 
     public LbFilter(String node, CommandRunner runner, Duration timeout) {
+        this(node, runner, timeout, System::currentTimeMillis);
+    }
+
+    /** @param clock ms, for the handover deadlines */
+    public LbFilter(String node, CommandRunner runner, Duration timeout, LongSupplier clock) {
         this.node = node;
         this.runner = runner;
         this.timeout = timeout;
+        this.clock = clock;
     }
 
     /**
-     * Makes this node accept exactly the buckets it owns among {@code members}.
+     * Makes this node accept exactly the buckets it owns among {@code members}; with the handover on
+     * ({@link FilterSpec#handover}), a bucket moving to another live node drains here and one taken from a live
+     * node starts fresh ({@link Handover}).
      *
      * @param verify read the kernel even when this instance believes the table is right (periodic check)
      * @throws IllegalStateException when nft fails (the kernel keeps its previous table)
      */
     public synchronized Outcome apply(FilterSpec spec, List<String> members, boolean verify) {
         long t0 = System.nanoTime();
-        List<Integer> owned = spec.table(members).ownedBy(node);
-        Map<Integer, Boolean> want = verdicts(owned);
+        long now = clock.getAsLong();
         String chain = FilterScript.chainName(spec);
-        List<String> memberList = List.copyOf(members);
+        BucketTable table = spec.table(members);
         Applied last = applied.get(spec.module());
-        if (!verify && last != null && last.chain().equals(chain)) {
-            Map<Integer, Boolean> changes = diff(last.verdicts(), want);
+        if (last != null && !last.chain().equals(chain)) {
+            last = null; // another structure: what this instance remembers does not apply
+        }
+        Optional<KernelTable> kernel = Optional.empty();
+        Map<Integer, Handover.State> current;
+        if (last != null) {
+            current = last.states();
+        } else {
+            kernel = read(spec.module());
+            current = statesOf(kernel.filter(k -> k.structureMatches(spec)), spec, now);
+        }
+        List<String> others = members.stream().filter(m -> !m.equals(node)).toList();
+        Map<Integer, Handover.State> states = Handover.next(node, last == null ? null : last.table(), table, members,
+                spec.table(others), current, now, spec.drain().toMillis());
+        boolean readKernel = last == null || verify;
+        return install(spec, List.copyOf(members), table, states, last, readKernel, kernel, t0);
+    }
+
+    /**
+     * Time passes for the handover: fresh buckets past their deadline become plain owned ones, draining buckets
+     * past theirs — or without any tracked flow left (the flow sets are read only while something drains) — are
+     * let go. Nothing happens (no nft call) when nothing is pending.
+     */
+    public synchronized Optional<Outcome> tick(FilterSpec spec) {
+        long t0 = System.nanoTime();
+        Applied last = applied.get(spec.module());
+        if (last == null || !last.chain().equals(FilterScript.chainName(spec)) || !Handover.pending(last.states())) {
+            return Optional.empty();
+        }
+        Set<Integer> withFlows = Handover.draining(last.states()) ? flowBuckets(spec).orElse(null) : null;
+        Map<Integer, Handover.State> states = Handover.tick(last.states(), clock.getAsLong(), withFlows);
+        if (states.equals(last.states())) {
+            return Optional.empty();
+        }
+        return Optional.of(install(spec, last.members(), last.table(), states, last, false, Optional.empty(), t0));
+    }
+
+    /** Buckets of {@code module} this node drains now (as last applied). */
+    public synchronized List<Integer> draining(String module) {
+        Applied last = applied.get(module);
+        return last == null ? List.of() : select(last.states(), st -> st.mode() == Handover.Mode.DRAIN);
+    }
+
+    /** Buckets with a tracked flow (TCP open or closing, UDP), empty when a set could not be read. */
+    Optional<Set<Integer>> flowBuckets(FilterSpec spec) {
+        Set<Integer> buckets = new TreeSet<>();
+        for (String set : List.of("tflows", "tclosing", "uflows")) {
+            CommandResult r = runner.run(FilterScript.listSet(spec.module(), set), timeout);
+            if (!r.ok()) {
+                LOG.warn("{}: reading flow set {} failed ({}): drains end at their deadline", spec.module(), set,
+                        r.describe());
+                return Optional.empty();
+            }
+            buckets.addAll(FlowBuckets.buckets(spec, set.startsWith("u") ? Proto.UDP : Proto.TCP, r.stdout()));
+        }
+        return Optional.of(buckets);
+    }
+
+    /** Handover states read back from the kernel's verdicts (a restarted service): deadlines start again. */
+    private static Map<Integer, Handover.State> statesOf(Optional<KernelTable> kernel, FilterSpec spec, long now) {
+        Map<Integer, Handover.State> m = new TreeMap<>();
+        long until = now + spec.drain().toMillis();
+        kernel.ifPresent(k -> k.verdicts().forEach((b, v) -> m.put(b, switch (v) {
+            case ACCEPT, OWN -> Handover.State.OWN;
+            case FRESH -> new Handover.State(Handover.Mode.FRESH, null, until);
+            case DRAIN -> new Handover.State(Handover.Mode.DRAIN, null, until);
+            case DROP -> Handover.State.NONE;
+        })));
+        return m;
+    }
+
+    /**
+     * Puts {@code states} in the kernel: one element transaction from what this instance applied last (fast path),
+     * else from the kernel's table as read (elements only when the structure is right, else the whole table).
+     */
+    private Outcome install(FilterSpec spec, List<String> members, BucketTable table,
+                            Map<Integer, Handover.State> states, Applied last, boolean readKernel,
+                            Optional<KernelTable> alreadyRead, long t0) {
+        String chain = FilterScript.chainName(spec);
+        Map<Integer, Verdict> want = new TreeMap<>();
+        states.forEach((b, st) -> want.put(b, Verdict.of(st, spec.handover())));
+        List<Integer> owned = select(states, Handover.State::owned);
+        List<Integer> draining = select(states, st -> st.mode() == Handover.Mode.DRAIN);
+        List<Integer> fresh = select(states, st -> st.mode() == Handover.Mode.FRESH);
+        if (!readKernel && last != null) {
+            Map<Integer, Verdict> changes = diff(last.verdicts(), want);
             if (changes.isEmpty()) {
-                applied.put(spec.module(), new Applied(chain, want, memberList, last.appliedAt()));
-                return new Outcome(spec.module(), Action.NONE, memberList, owned, 0, last.appliedAt(),
-                        System.nanoTime() - t0);
+                applied.put(spec.module(), new Applied(chain, want, members, last.appliedAt(), table, states));
+                return new Outcome(spec.module(), Action.NONE, members, owned, 0, last.appliedAt(),
+                        System.nanoTime() - t0, draining, fresh);
             }
             CommandResult r = nft(FilterScript.elements(spec.module(), changes, last.verdicts().keySet()));
             if (r.ok()) {
                 long at = System.currentTimeMillis();
-                applied.put(spec.module(), new Applied(chain, want, memberList, at));
-                return new Outcome(spec.module(), Action.ELEMENTS, memberList, owned, changes.size(), at,
-                        System.nanoTime() - t0);
+                applied.put(spec.module(), new Applied(chain, want, members, at, table, states));
+                return new Outcome(spec.module(), Action.ELEMENTS, members, owned, changes.size(), at,
+                        System.nanoTime() - t0, draining, fresh);
             }
             LOG.warn("{}: incremental update failed ({}), reading the kernel's table", spec.module(), r.describe());
         }
-        Optional<KernelTable> kernel = read(spec.module());
+        Optional<KernelTable> kernel = alreadyRead.isPresent() ? alreadyRead : read(spec.module());
         Action action;
         int changed;
         String script;
         if (kernel.isPresent() && kernel.get().structureMatches(spec)) {
-            Map<Integer, Boolean> changes = diff(kernel.get().verdicts(), want);
+            Map<Integer, Verdict> changes = diff(kernel.get().verdicts(), want);
             changed = changes.size();
             action = changes.isEmpty() ? Action.NONE : Action.ELEMENTS;
             script = FilterScript.elements(spec.module(), changes, kernel.get().verdicts().keySet());
         } else {
             changed = LbFilterApi.BUCKETS;
             action = Action.FULL;
-            script = FilterScript.full(spec, new HashSet<>(owned));
+            script = FilterScript.full(spec, want);
             if (kernel.isPresent()) {
                 LOG.info("{}: table {} has another structure, replacing it", spec.module(),
                         FilterScript.tableName(spec.module()));
@@ -111,8 +216,20 @@ public final class LbFilter {
             }
         }
         long at = action == Action.NONE && last != null ? last.appliedAt() : System.currentTimeMillis();
-        applied.put(spec.module(), new Applied(chain, want, memberList, at));
-        return new Outcome(spec.module(), action, memberList, owned, changed, at, System.nanoTime() - t0);
+        applied.put(spec.module(), new Applied(chain, want, members, at, table, states));
+        return new Outcome(spec.module(), action, members, owned, changed, at, System.nanoTime() - t0, draining,
+                fresh);
+    }
+
+    private static List<Integer> select(Map<Integer, Handover.State> states,
+                                        java.util.function.Predicate<Handover.State> p) {
+        List<Integer> l = new ArrayList<>();
+        states.forEach((b, st) -> {
+            if (p.test(st)) {
+                l.add(b);
+            }
+        });
+        return l;
     }
 
     /**
@@ -170,8 +287,8 @@ public final class LbFilter {
         }
         List<Integer> owned = new ArrayList<>();
         List<Long> packets = new ArrayList<>();
-        new TreeMap<>(kernel.get().verdicts()).forEach((b, accept) -> {
-            if (accept) {
+        new TreeMap<>(kernel.get().verdicts()).forEach((b, verdict) -> {
+            if (verdict.owned()) {
                 owned.add(b);
                 packets.add(kernel.get().packets().getOrDefault(b, 0L));
             }
@@ -197,17 +314,8 @@ public final class LbFilter {
         return runner.run(List.of("nft", "-f", "-"), timeout, script, Map.of());
     }
 
-    private static Map<Integer, Boolean> verdicts(List<Integer> owned) {
-        Set<Integer> own = new HashSet<>(owned);
-        Map<Integer, Boolean> m = new TreeMap<>();
-        for (int b = 0; b < LbFilterApi.BUCKETS; b++) {
-            m.put(b, own.contains(b));
-        }
-        return m;
-    }
-
-    private static Map<Integer, Boolean> diff(Map<Integer, Boolean> have, Map<Integer, Boolean> want) {
-        Map<Integer, Boolean> changes = new TreeMap<>();
+    private static Map<Integer, Verdict> diff(Map<Integer, Verdict> have, Map<Integer, Verdict> want) {
+        Map<Integer, Verdict> changes = new TreeMap<>();
         want.forEach((b, v) -> {
             if (!v.equals(have.get(b))) {
                 changes.put(b, v);

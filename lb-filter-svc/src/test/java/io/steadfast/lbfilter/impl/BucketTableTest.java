@@ -216,7 +216,7 @@ class BucketTableTest {
         // a member that is not a configured node owns nothing; the configured ones keep their table
         assertThat(t(List.of("node1", "node2", "node3", "stranger"))).isEqualTo(t(THREE));
         assertThat(t(List.of("stranger")).shares()).isEmpty();
-        assertThatThrownBy(() -> BucketTable.compute("web", power(0, 1, 1), THREE))
+        assertThatThrownBy(() -> BucketTable.compute("web", power(-1, 1, 1), THREE))
                 .isInstanceOf(IllegalArgumentException.class);
         int[] many = new int[65];
         java.util.Arrays.fill(many, 1);
@@ -229,5 +229,51 @@ class BucketTableTest {
         int[] many = new int[64];
         java.util.Arrays.fill(many, 1);
         assertThat(worstDeviation("web", power(many), 1)).isLessThan(1.0);
+    }
+
+    @Test
+    void aSpareOwnsBucketsOnlyWhenEveryWeightedNodeIsGone() {
+        Map<String, Integer> p = power(1, 1, 0); // node3: spare
+        List<List<String>> memberships = List.of(THREE, List.of("node1", "node3"), List.of("node2", "node3"),
+                List.of("node1", "node2"), List.of("node1"), List.of("node2"));
+        for (List<String> m : memberships) {
+            BucketTable t = BucketTable.compute("web", p, m);
+            assertThat(t.ownedBy("node3")).as("spare with %s", m).isEmpty();
+            // the weighted members split the buckets as if the spare were not configured at all
+            List<String> weighted = m.stream().filter(n -> !n.equals("node3")).toList();
+            assertThat(t).as("%s", m).isEqualTo(BucketTable.compute("web", p, weighted));
+            assertThat(t.shares().values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(256);
+        }
+        // every weighted node gone: the spare takes everything; a weighted node back: it gives everything back
+        assertThat(BucketTable.compute("web", p, List.of("node3")).ownedBy("node3")).hasSize(256);
+        assertThat(BucketTable.compute("web", p, List.of("node2", "node3")).ownedBy("node3")).isEmpty();
+        // weighted nodes keep the orders they have without spares (adding a spare moves nothing)
+        assertThat(BucketTable.compute("web", p, List.of("node1", "node2")))
+                .isEqualTo(BucketTable.compute("web", Map.of("node1", 1, "node2", 1), List.of("node1", "node2")));
+    }
+
+    @Test
+    void sparesShareEquallyAmongThemselvesAndKeepTheRendezvousProperties() {
+        Map<String, Integer> p = power(2, 1, 0, 0, 0); // node3..node5: spares
+        List<String> spares = List.of("node3", "node4", "node5");
+        BucketTable onlySpares = BucketTable.compute("web", p, spares);
+        assertThat(onlySpares.shares().values()).allSatisfy(s -> assertThat(s).isBetween(85, 86));
+        // a spare leaving moves only its buckets; one joining takes only from other spares
+        BucketTable two = BucketTable.compute("web", p, List.of("node3", "node4"));
+        for (int b : onlySpares.movedTo(two)) {
+            assertThat(onlySpares.owner(b)).isEqualTo("node5");
+        }
+        assertThat(two.shares().values()).allSatisfy(s -> assertThat(s).isEqualTo(128));
+        // any weighted member up: spares own nothing; its weights as usual
+        for (List<String> m : List.of(List.of("node1", "node3", "node4", "node5"), List.of("node2", "node5"),
+                List.of("node1", "node2", "node3"))) {
+            BucketTable t = BucketTable.compute("web", p, m);
+            spares.forEach(s -> assertThat(t.ownedBy(s)).as("%s with %s", s, m).isEmpty());
+        }
+        BucketTable both = BucketTable.compute("web", p, List.of("node1", "node2", "node4"));
+        assertThat(both.ownedBy("node1").size()).isBetween(170, 171);
+        // the same orders on every node and every run
+        assertThat(BucketOrders.computeUncached("web", p).order(7)).isEqualTo(BucketOrders.of("web", p).order(7));
+        assertThat(BucketOrders.of("web", p).order(7).subList(2, 5)).containsExactlyInAnyOrderElementsOf(spares);
     }
 }

@@ -90,7 +90,10 @@ class FarmIT {
             for (String n : List.of("node1", "node2")) {
                 assertThat(two.get(n).action()).isEqualTo(LbFilter.Action.ELEMENTS);
                 assertThat(two.get(n).owned()).containsAll(first.get(n).owned());
-                assertThat(two.get(n).changed()).isEqualTo(two.get(n).owned().size() - first.get(n).owned().size());
+                // the buckets taken from node3, plus (handover, issue 20) the kept buckets of a forming farm that
+                // were fresh because node3 would have owned them without this node: plainly owned now node3 is gone
+                assertThat(two.get(n).changed()).isBetween(two.get(n).owned().size() - first.get(n).owned().size(),
+                        two.get(n).owned().size());
             }
             Map<String, String> after = FarmLab.affinity(ok(farm.requests(FarmLab.ADDR_PORT, 2, "b", srcs)));
             for (String src : srcs) {

@@ -39,6 +39,8 @@ final class FarmLab implements AutoCloseable {
     static final int BENCH_PORT = 9090;
     /** UDP app (on_port). */
     static final int UDP_PORT = 5353;
+    /** Long-lived connections of {@link HandoverIT} (echoname.py, on_addr). */
+    static final int ECHO_PORT = 7070;
 
     final Lab lab;
     final ModuleConfig module;
@@ -66,7 +68,8 @@ final class FarmLab implements AutoCloseable {
                 List.of(new FarmRule(Proto.TCP, ADDR_PORT, FilterMode.ON_ADDR),
                         new FarmRule(Proto.TCP, PORT_PORT, FilterMode.ON_PORT),
                         new FarmRule(Proto.TCP, BENCH_PORT, FilterMode.ON_ADDR),
-                        new FarmRule(Proto.UDP, UDP_PORT, FilterMode.ON_PORT)), Map.of());
+                        new FarmRule(Proto.UDP, UDP_PORT, FilterMode.ON_PORT),
+                        new FarmRule(Proto.TCP, ECHO_PORT, FilterMode.ON_ADDR)), Map.of());
         spec = FilterSpec.of(module);
         lab = Lab.create(LabSpec.builder().nodes(nodes).clients(1).extraAddrs(clientAddrs).build());
         try {

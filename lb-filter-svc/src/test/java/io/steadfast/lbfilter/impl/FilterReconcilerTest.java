@@ -30,12 +30,14 @@ import org.junit.jupiter.api.Test;
 /** The reconciler's decisions over a fake nft that keeps one table; the real nft is exercised by the ITs. */
 class FilterReconcilerTest {
     private static final List<String> ALL = List.of("node1", "node2", "node3");
-    private static final Pattern ELEM = Pattern.compile("(\\d+) : (accept|drop)");
+    private static final Pattern ELEM = Pattern.compile("(\\d+) : (accept|drop|goto own|goto fresh|goto drain)");
 
     /** Understands the scripts FilterScript writes, and answers {@code nft -j list table} from what it kept. */
     static final class FakeNft extends CommandRunner {
         final FilterSpec spec;
-        Map<Integer, Boolean> table; // null = no table
+        Map<Integer, String> table; // null = no table; bucket → verdict text
+        /** Answers of {@code nft -j list set …}: set name → elements as nft prints them. */
+        final Map<String, JsonArray> flowSets = new java.util.HashMap<>();
         final List<String> scripts = new ArrayList<>();
         int reads;
         /** When set, every command fails like a machine without nft. */
@@ -53,6 +55,11 @@ class FilterReconcilerTest {
             if (argv.get(0).equals("ip")) { // the VIP is never on this fake interface
                 return new CommandResult(argv, 0, "[]", "", false);
             }
+            if (argv.contains("-j") && argv.contains("set")) {
+                JsonArray elem = flowSets.getOrDefault(argv.getLast(), new JsonArray());
+                return new CommandResult(argv, 0, new JsonObject().put("nftables", new JsonArray().add(new JsonObject()
+                        .put("set", new JsonObject().put("name", argv.getLast()).put("elem", elem)))).encode(), "", false);
+            }
             if (argv.contains("-j")) {
                 reads++;
                 if (table == null) {
@@ -62,8 +69,14 @@ class FilterReconcilerTest {
                         new JsonObject().put("name", FilterScript.chainName(spec))));
                 spec.rules().forEach(r -> items.add(new JsonObject().put("rule",
                         new JsonObject().put("chain", FilterScript.chainName(spec)))));
+                if (spec.handover()) {
+                    FilterScript.handoverChains().forEach((name, rules) -> rules.forEach(x -> items.add(
+                            new JsonObject().put("rule", new JsonObject().put("chain", name)))));
+                }
                 JsonArray elems = new JsonArray();
-                table.forEach((b, v) -> elems.add(new JsonArray().add(b).add(new JsonObject().putNull(v ? "accept" : "drop"))));
+                table.forEach((b, v) -> elems.add(new JsonArray().add(b).add(v.startsWith("goto ")
+                        ? new JsonObject().put("goto", new JsonObject().put("target", v.substring(5)))
+                        : new JsonObject().putNull(v))));
                 items.add(new JsonObject().put("map", new JsonObject().put("name", "owned").put("elem", elems)));
                 return new CommandResult(argv, 0, new JsonObject().put("nftables", items).encode(), "", false);
             }
@@ -80,7 +93,7 @@ class FilterReconcilerTest {
                     }
                     Matcher m = ELEM.matcher(line);
                     while (m.find()) {
-                        table.put(Integer.parseInt(m.group(1)), m.group(2).equals("accept"));
+                        table.put(Integer.parseInt(m.group(1)), m.group(2));
                     }
                 }
             }
@@ -94,7 +107,7 @@ class FilterReconcilerTest {
     private final FakeNft nft = new FakeNft(spec);
     private final AtomicLong clock = new AtomicLong(1_000_000);
     private final FilterReconciler r = new FilterReconciler("node1", List.of(web),
-            new LbFilter("node1", nft, Duration.ofSeconds(1)), 10_000, clock::get);
+            new LbFilter("node1", nft, Duration.ofSeconds(1), clock::get), 10_000, clock::get);
 
     private static DesiredState desired(long seq, Role role, List<String> members) {
         return new DesiredState("node1", seq, List.of(new ModuleDesired("web", ModuleType.FARM, role,
@@ -102,7 +115,12 @@ class FilterReconcilerTest {
     }
 
     private List<Integer> owned() {
-        return nft.table.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).toList();
+        return withVerdict("goto own", "goto fresh", "accept");
+    }
+
+    private List<Integer> withVerdict(String... verdicts) {
+        List<String> v = List.of(verdicts);
+        return nft.table.entrySet().stream().filter(e -> v.contains(e.getValue())).map(Map.Entry::getKey).toList();
     }
 
     @Test
@@ -170,16 +188,17 @@ class FilterReconcilerTest {
     void theKernelIsCheckedPeriodicallyAndRepaired() {
         r.reconcile(desired(1, Role.MEMBER, ALL));
         int b = spec.table(ALL).ownedBy("node1").get(0);
-        nft.table.put(b, false); // someone changed the kernel behind our back
+        nft.table.put(b, "drop"); // someone changed the kernel behind our back
         int reads = nft.reads;
         r.reconcile(desired(1, Role.MEMBER, ALL));
         assertThat(nft.reads).as("no read before the period").isEqualTo(reads);
         clock.addAndGet(10_000);
         r.reconcile(desired(1, Role.MEMBER, ALL));
         assertThat(nft.reads).isGreaterThan(reads);
-        assertThat(nft.table.get(b)).isTrue();
+        // a forming farm: every node starts its buckets fresh (farm.drain later they are plainly owned)
+        assertThat(nft.table.get(b)).isEqualTo("goto fresh");
         assertThat(nft.scripts.getLast()).isEqualTo("delete element netdev sf_web owned { " + b + " }\n"
-                + "add element netdev sf_web owned { " + b + " : accept }\n");
+                + "add element netdev sf_web owned { " + b + " : goto fresh }\n");
     }
 
     @Test
@@ -187,10 +206,49 @@ class FilterReconcilerTest {
         r.reconcile(desired(1, Role.MEMBER, ALL));
         int calls = nft.scripts.size();
         FilterReconciler restarted = new FilterReconciler("node1", List.of(web),
-                new LbFilter("node1", nft, Duration.ofSeconds(1)), 10_000, clock::get);
+                new LbFilter("node1", nft, Duration.ofSeconds(1), clock::get), 10_000, clock::get);
         restarted.reconcile(desired(1, Role.MEMBER, ALL));
         assertThat(nft.scripts).hasSize(calls);
         assertThat(restarted.status()).singleElement()
                 .satisfies(s -> assertThat(s.owned()).isEqualTo(spec.table(ALL).ownedBy("node1")));
+    }
+
+    @Test
+    void theHandoverDrainsWhatMovesAwayAndTicksEndItWhenTheFlowsAreGone() {
+        r.reconcile(desired(1, Role.MEMBER, List.of("node1", "node2")));
+        clock.addAndGet(spec.drain().toMillis());
+        assertThat(r.tick()).as("fresh buckets become owned: same owned set, nothing published").isEmpty();
+        assertThat(withVerdict("goto fresh")).isEmpty();
+        List<Integer> mine = spec.table(List.of("node1", "node2")).ownedBy("node1");
+        assertThat(withVerdict("goto own")).isEqualTo(mine);
+        int calls = nft.scripts.size();
+        assertThat(r.tick()).isEmpty();
+        assertThat(nft.scripts).as("nothing pending: no nft call").hasSize(calls);
+
+        // node3 joins: node1's buckets that go to node3 drain
+        List<FilterStatus> joined = r.reconcile(desired(2, Role.MEMBER, ALL));
+        List<Integer> moved = mine.stream().filter(b -> spec.table(ALL).owner(b).equals("node3")).toList();
+        assertThat(moved).isNotEmpty();
+        assertThat(joined).singleElement().satisfies(st -> assertThat(st.owned()).doesNotContainAnyElementsOf(moved));
+        assertThat(withVerdict("goto drain")).isEqualTo(moved);
+        // a flow of the first moved bucket is still open (and one of a bucket node1 keeps)
+        int keep = moved.getFirst();
+        String src = null;
+        for (int i = 1; src == null && i < 65536; i++) {
+            String a = "198.18." + (i >>> 8) + "." + (i & 0xff);
+            if (FlowBuckets.bucket(spec, new FlowBuckets.Flow(Proto.TCP, a, 40000, 8080)) == keep) {
+                src = a;
+            }
+        }
+        nft.flowSets.put("tflows", new JsonArray().add(new JsonObject().put("elem", new JsonObject()
+                .put("val", new JsonObject().put("concat", new JsonArray().add(src).add(40000).add(8080))))));
+        clock.addAndGet(1000);
+        r.tick();
+        assertThat(withVerdict("goto drain")).as("only the bucket with a flow drains on").containsExactly(keep);
+        nft.flowSets.clear(); // its connection closed (and left tclosing)
+        clock.addAndGet(1000);
+        r.tick();
+        assertThat(withVerdict("goto drain")).isEmpty();
+        assertThat(owned()).isEqualTo(spec.table(ALL).ownedBy("node1"));
     }
 }
