@@ -63,6 +63,17 @@ public final class LabDatabase {
         return last[0];
     }
 
+    /** As {@link #awaitOk(LabHost, Duration, String...)} for a command {@link #onNode}. */
+    public static ExecResult awaitOkOnNode(LabCluster cluster, String node, Duration timeout, String... argv)
+            throws InterruptedException {
+        ExecResult[] last = new ExecResult[1];
+        LabTesting.await(timeout, Duration.ofMillis(500), () -> {
+            last[0] = onNode(cluster, node, Duration.ofSeconds(30), argv);
+            return last[0].ok() ? Optional.of(true) : Optional.empty();
+        });
+        return last[0];
+    }
+
     /** A background program in {@code host}'s namespace, its output to {@code log}; stop it with {@link #stop}. */
     public static Process background(LabHost host, Path log, String... argv) throws IOException {
         List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", host.namespace()));
