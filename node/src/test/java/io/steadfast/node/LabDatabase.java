@@ -94,12 +94,16 @@ public final class LabDatabase {
 
     /**
      * Power loss of {@code node}: every link cut first (nothing it does from now on reaches anyone), then its agent
-     * killed -9 with everything it forked, then the database server's tree ({@link #killServer}).
+     * killed -9 with everything it forked, then the database server's tree ({@link #killServer}); and, as the reboot
+     * before its return would, the module's VIP {@code vip} (address/prefix) removed from its eth0 — left there, it
+     * would answer ARP for the VIP once the links are back, until its new agent removes it.
      */
-    public static void powerLoss(LabCluster cluster, String node, Path pidFile, String executable) throws IOException {
+    public static void powerLoss(LabCluster cluster, String node, Path pidFile, String executable, String vip)
+            throws IOException {
         cluster.lab().node(node).isolate();
         cluster.agent(node).kill9();
         killServer(pidFile, executable);
+        cluster.lab().node(node).exec(Duration.ofSeconds(10), "ip", "addr", "del", vip, "dev", "eth0"); // if there
     }
 
     /**

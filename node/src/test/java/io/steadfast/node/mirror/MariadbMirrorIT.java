@@ -79,7 +79,7 @@ class MariadbMirrorIT {
                     ledger.awaitRows(200, SERVE);
                     lost = System.nanoTime();
                     LabDatabase.powerLoss(cluster, "node1",
-                            cluster.privateCopy("node1", local).resolve("run/mysqld.pid"), "/mariadbd");
+                            cluster.privateCopy("node1", local).resolve("run/mysqld.pid"), "/mariadbd", VIP + "/16");
                     ledger.awaitEnd();
                     acked = ledger.acked();
                 }

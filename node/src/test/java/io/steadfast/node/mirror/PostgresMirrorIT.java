@@ -76,7 +76,7 @@ class PostgresMirrorIT {
                     ledger.awaitRows(200, SERVE);
                     lost = System.nanoTime();
                     LabDatabase.powerLoss(cluster, "node1",
-                            cluster.privateCopy("node1", data).resolve("data/postmaster.pid"), "/postgres");
+                            cluster.privateCopy("node1", data).resolve("data/postmaster.pid"), "/postgres", VIP + "/16");
                     ledger.awaitEnd();
                     acked = ledger.acked();
                 }
