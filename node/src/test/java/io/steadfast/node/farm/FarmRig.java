@@ -52,26 +52,49 @@ final class FarmRig implements AutoCloseable {
     private final Path client;
     private final List<String> sources;
     private final Map<String, LabProcess> watchdogs = new HashMap<>();
+    private final AppStop appStop;
 
-    private FarmRig(Lab lab, LabCluster cluster, Path home, Path dir, Path client) {
+    /** Stops the application of the module on one node for good (it runs outside the agents' JVMs). */
+    interface AppStop {
+        void stop(FarmRig rig, String node) throws IOException;
+    }
+
+    private FarmRig(Lab lab, LabCluster cluster, Path home, Path dir, Path client, AppStop appStop) {
         this.lab = lab;
         this.cluster = cluster;
         this.home = home;
         this.dir = dir;
         this.client = client;
         this.sources = lab.client(1).extraAddrs();
+        this.appStop = appStop;
     }
 
     /** The lab (3 nodes, 1 client with {@code addrs} source addresses) and the config; no agent started yet. */
     static FarmRig open(Path home, Path dir, int addrs) throws IOException {
+        return open(home, dir, addrs, modules(home, dir), List.of(), (rig, n) ->
+                rig.lab.node(n).exec(Duration.ofSeconds(10), "env", "STEADFAST_MODULE=" + MODULE,
+                        "STEADFAST_NODE=" + n, "APP_DIR=" + dir, home.resolve("examples/app/stop").toString(),
+                        "force"));
+    }
+
+    /**
+     * As {@link #open(Path, Path, int)} with another application: {@code modules} (the farm {@code web} answering
+     * {@code web@<node>} on {@link #VIP}:{@link #PORT}), node-local directories ({@link LabCluster#privateDir}),
+     * and how to stop its application on a node at the end.
+     */
+    static FarmRig open(Path home, Path dir, int addrs, String modules, List<Path> privateDirs, AppStop appStop)
+            throws IOException {
         Lab lab = Lab.create(LabSpec.builder().nodes(3).clients(1).extraAddrs(addrs).build());
         try {
-            LabCluster cluster = LabCluster.configure(lab, home, dir.resolve("cluster"), modules(home, dir));
+            LabCluster cluster = LabCluster.configure(lab, home, dir.resolve("cluster"), modules);
+            for (Path p : privateDirs) {
+                cluster.privateDir(p);
+            }
             Path client = dir.resolve("farmclient.py");
             try (InputStream in = FarmRig.class.getResourceAsStream("/farm/farmclient.py")) {
                 Files.write(client, in.readAllBytes());
             }
-            FarmRig rig = new FarmRig(lab, cluster, home, dir, client);
+            FarmRig rig = new FarmRig(lab, cluster, home, dir, client, appStop);
             for (LabNode n : lab.nodes()) {
                 rig.nft(n, "table inet sfit_seen {\n"
                         + "  set seen { type ipv4_addr; size 65535; flags dynamic; }\n"
@@ -259,6 +282,18 @@ final class FarmRig implements AutoCloseable {
         p.kill9Alone();
     }
 
+    /**
+     * Power loss of {@code node}: its link cut, then its agent killed -9 with everything it forked, then its
+     * application ({@code AppStop}: what runs outside the agent's tree); expected to stay dead.
+     */
+    void powerLoss(String node) throws IOException {
+        lab.node(node).isolate();
+        LabProcess p = cluster.agent(node);
+        killed.add(p);
+        p.kill9();
+        appStop.stop(this, node);
+    }
+
     /** Nodes whose module {@code web} is UP and READY, as {@code from}'s console sees it. */
     List<String> upNodes(String from) {
         Optional<JsonObject> m = cluster.console(from, "/api/v1/modules/" + MODULE);
@@ -331,8 +366,11 @@ final class FarmRig implements AutoCloseable {
                 p.kill9();
             }
             for (String n : NODES) { // the app runs outside the agents' JVMs
-                lab.node(n).exec(Duration.ofSeconds(10), "env", "STEADFAST_MODULE=" + MODULE, "STEADFAST_NODE=" + n,
-                        "APP_DIR=" + dir, home.resolve("examples/app/stop").toString(), "force");
+                try {
+                    appStop.stop(this, n);
+                } catch (IOException | RuntimeException e) {
+                    System.err.println("stopping the application on " + n + ": " + e);
+                }
             }
         } finally {
             lab.close();
