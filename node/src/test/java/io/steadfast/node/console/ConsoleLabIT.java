@@ -299,12 +299,16 @@ class ConsoleLabIT {
 
     @Test
     void usageErrorsExit64WithOneLine() {
-        for (String[] args : new String[][]{{"swap"}, {"check"}, {"state", "-m"}, {"frobnicate"},
-                {"swap", "-m", MODULE, "--bogus"}}) {
+        for (String[] args : new String[][]{{"swap"}, {"check"}, {"state", "-m"}, {"frobnicate"}}) {
             Run r = steadfast("node1", null, args);
             assertThat(r.code()).as("%s: %s", String.join(" ", args), r).isEqualTo(64);
             assertThat(r.err().strip().lines()).as("%s", r).hasSize(1);
         }
+        // an unknown option: its line, then the command's usage (issue 18, item 10)
+        Run bogus = steadfast("node1", null, "swap", "-m", MODULE, "--bogus");
+        assertThat(bogus.code()).as("%s", bogus).isEqualTo(64);
+        assertThat(bogus.err().lines().findFirst().orElse("")).contains("Unknown option: '--bogus'");
+        assertThat(bogus.err()).contains("Usage: steadfast swap");
     }
 
     // ---- metrics ----------------------------------------------------------------------------------------------
