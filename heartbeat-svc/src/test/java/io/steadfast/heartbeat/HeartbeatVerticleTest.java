@@ -62,6 +62,11 @@ class HeartbeatVerticleTest {
 
     @BeforeEach
     void setUp() throws Exception {
+        configure("400ms");
+    }
+
+    /** The pair's config with heartbeat {@code timeout} (pulse 50 ms) and the stand-in services. */
+    private void configure(String timeout) throws Exception {
         hbPort = 20000 + ThreadLocalRandom.current().nextInt(20000);
         TestFiles.writeSecret(dir.resolve("secret"));
         String yaml = """
@@ -76,11 +81,11 @@ class HeartbeatVerticleTest {
                   - name: db
                     type: mirror
                     nodes: [node1, node2]
-                    heartbeat: { pulse: 50ms, timeout: 400ms, lans: [lan1, lan2], port: %d }
+                    heartbeat: { pulse: 50ms, timeout: %s, lans: [lan1, lan2], port: %d }
                     vip: { addr: 198.18.0.60/24, interface: eth0 }
                     service: { defaultprim: node1 }
                     scripts: { start_prim: [/bin/true], stop_prim: [/bin/true] }
-                """.formatted(dir.resolve("secret"), dir.resolve("state"), hbPort);
+                """.formatted(dir.resolve("secret"), dir.resolve("state"), timeout, hbPort);
         config = ConfigLoader.parse(dir.resolve("hb.yml"), yaml).config().orElseThrow(
                 () -> new AssertionError(ConfigLoader.parse(dir.resolve("hb.yml"), yaml).problems()));
         vertx = Vertx.vertx();
@@ -255,6 +260,11 @@ class HeartbeatVerticleTest {
 
     @Test
     void aFloodOfForgedDatagramsChangesNothingAndRealBeatsKeepComing() throws Exception {
+        // a generous timeout: the claim is that forged datagrams do not crowd out the real beats for seconds, not
+        // that a 400 ms timeout holds while this test's own sender saturates a shared 2-core machine (it failed
+        // once so in a fresh-clone CI run beside a build, not reproduced alone or beside 3 busy loops)
+        vertx.close().await();
+        configure("2s");
         deploy("node1");
         deploy("node2");
         await(() -> is("node1", State.PRIM, Readiness.READY) && is("node2", State.SECOND, Readiness.READY), 10_000,
@@ -274,8 +284,10 @@ class HeartbeatVerticleTest {
                 as2.send(new DatagramPacket(to1, to1.length, n1, hbPort));
                 as1.send(new DatagramPacket(to2, to2.length, n2, hbPort));
                 if (i % 2500 == 0) { // during the flood: the pair stands, the real beats arrive
-                    assertThat(is("node1", State.PRIM, Readiness.READY)).isTrue();
-                    assertThat(is("node2", State.SECOND, Readiness.READY)).isTrue();
+                    assertThat(is("node1", State.PRIM, Readiness.READY)).as("node1 at %d: %s", i, state("node1"))
+                            .isTrue();
+                    assertThat(is("node2", State.SECOND, Readiness.READY)).as("node2 at %d: %s", i, state("node2"))
+                            .isTrue();
                 }
             }
         }
