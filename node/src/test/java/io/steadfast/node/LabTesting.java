@@ -32,6 +32,29 @@ public final class LabTesting {
         return Files.createDirectories(Path.of("target", "it", name + "-" + System.nanoTime()).toAbsolutePath());
     }
 
+    /**
+     * A fresh directory for a test whose applications run as their own users (postgres, mysql, www-data): under
+     * /tmp, mode 0755 — the checkout may sit in a directory they cannot enter (a clone in a 0700 directory, as a
+     * fresh-clone CI run makes). {@link #removeTree} it after the test.
+     */
+    public static Path appWorkDir(String name) throws java.io.IOException {
+        Path d = Files.createTempDirectory(Path.of("/tmp"), "sf-it-" + name + "-");
+        Files.setPosixFilePermissions(d, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        return d;
+    }
+
+    /** Removes {@code dir} and everything below it (not following links); nothing when null or gone. */
+    public static void removeTree(Path dir) throws java.io.IOException {
+        if (dir == null || !Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     /** Polls {@code probe} until it yields a value or {@code timeout} passes; bounded. */
     public static <T> Optional<T> await(Duration timeout, Duration every, Supplier<Optional<T>> probe)
             throws InterruptedException {

@@ -25,11 +25,19 @@ class NginxFarmIT {
     static final Path TEMPLATE = Path.of("..", "templates", "nginx").toAbsolutePath().normalize();
     static final Duration MOVE = Duration.ofSeconds(60);
 
+    /** Under /tmp (see {@link LabTesting#appWorkDir}), removed after the test. */
+    Path dir;
+
+    @org.junit.jupiter.api.AfterEach
+    void removeWorkDir() throws Exception {
+        LabTesting.removeTree(dir);
+    }
+
     @Test
     void powerLossOfANodeLeavesEveryClientServedByTheOthers() throws Exception {
         LabTesting.requireRoot();
         Path home = LabTesting.home();
-        Path dir = LabTesting.workDir("nginx-farm");
+        dir = LabTesting.appWorkDir("nginx-farm"); // the servers' users must reach it
         Path site = dir.resolve("nginx"); // node-local (each node its own copy): web root, pid file, logs
         try (FarmRig rig = FarmRig.open(home, dir, ADDRS, modules(site), List.of(site), (r, n) ->
                 LabDatabase.killServer(r.cluster.privateCopy(n, site).resolve("run/nginx.pid"), "/nginx"))) {

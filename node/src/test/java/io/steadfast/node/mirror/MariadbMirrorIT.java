@@ -31,11 +31,19 @@ class MariadbMirrorIT {
     static final Path TEMPLATE = Path.of("..", "templates", "mariadb").toAbsolutePath().normalize();
     static final Duration SERVE = Duration.ofSeconds(180);
 
+    /** Under /tmp (see {@link LabTesting#appWorkDir}), removed after the test. */
+    Path dir;
+
+    @org.junit.jupiter.api.AfterEach
+    void removeWorkDir() throws Exception {
+        LabTesting.removeTree(dir);
+    }
+
     @Test
     void powerLossOfThePrimaryLosesNoCommittedRow() throws Exception {
         LabTesting.requireRoot();
         Path home = LabTesting.home();
-        Path dir = LabTesting.workDir("mariadb-mirror");
+        dir = LabTesting.appWorkDir("mariadb-mirror"); // the servers' users must reach it
         Path data = dir.resolve("db");          // replicated (replication.dirs); each node has its own copy
         Path local = dir.resolve("dblocal");    // node-local: socket, pid file, error log
         Path datadir = data.resolve("mysql");

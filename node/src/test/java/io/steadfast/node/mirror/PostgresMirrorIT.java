@@ -34,11 +34,19 @@ class PostgresMirrorIT {
     static final Path PGBIN = pgbin();
     static final Duration SERVE = Duration.ofSeconds(180);
 
+    /** Under /tmp (see {@link LabTesting#appWorkDir}), removed after the test. */
+    Path dir;
+
+    @org.junit.jupiter.api.AfterEach
+    void removeWorkDir() throws Exception {
+        LabTesting.removeTree(dir);
+    }
+
     @Test
     void powerLossOfThePrimaryLosesNoCommittedRow() throws Exception {
         LabTesting.requireRoot();
         Path home = LabTesting.home();
-        Path dir = LabTesting.workDir("pg-mirror");
+        dir = LabTesting.appWorkDir("pg-mirror"); // the servers' users must reach it
         Path data = dir.resolve("pg");        // replicated (replication.dirs); each node has its own copy
         Path local = dir.resolve("pglocal");  // node-local: unix socket, server log
         Path pgdata = data.resolve("data");
